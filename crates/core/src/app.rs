@@ -1,0 +1,498 @@
+//! `Wasel`: the one facade the desktop and the CLI call. It opens the database, decides between
+//! the sandbox and real providers, and runs the dispatcher and the status poller.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::sync::{Notify, broadcast, watch};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use crate::api::*;
+use crate::domain::sms::{MAX_BODY_CHARS, SmsEncoding, segment_info};
+use crate::domain::{Channel, EventSource, MessageStatus, PhoneE164};
+use crate::error::{Error, Result};
+use crate::outbox::dispatcher::SharedRoutes;
+use crate::outbox::reports::Poller;
+use crate::outbox::{Dispatcher, MessageChanged, RetryPolicy, SmsRoutes};
+use crate::providers::http_client;
+use crate::providers::sms::SmsProvider;
+use crate::providers::sms::twilio::{self, TwilioSms};
+use crate::secrets::{self, SecretError, SharedSecrets};
+use crate::settings::{self, Language, TwilioSettings};
+use crate::store::Db;
+use crate::store::queries::{guardians, messages as q};
+
+/// How to open Wasel.
+pub struct WaselConfig {
+    /// `postgres://…` or `sqlite://…`; `None` means the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub secrets: SharedSecrets,
+    /// Start the built-in simulators for the sandbox (the console and `wasel worker` do).
+    pub sandbox: bool,
+    /// Twilio base URL for real credentials (configuration, so a simulator can stand in).
+    pub twilio_base_url: Option<String>,
+    /// Names this process in leases (`console@host:pid`, `worker@host:pid`).
+    pub worker_name: String,
+    pub poll_interval: Duration,
+}
+
+impl WaselConfig {
+    /// The defaults of a desktop installation: OS data directory, OS keychain, sandbox on.
+    /// `WASEL_DATA_DIR` and `WASEL_DATABASE_URL` override.
+    pub fn from_env(worker_kind: &str) -> Self {
+        let data_dir = std::env::var_os("WASEL_DATA_DIR")
+            .map(PathBuf::from)
+            .or_else(|| dirs::data_dir().map(|d| d.join("wasel")))
+            .unwrap_or_else(|| PathBuf::from(".wasel"));
+        Self {
+            database_url: std::env::var("WASEL_DATABASE_URL").ok().filter(|s| !s.is_empty()),
+            data_dir,
+            secrets: Arc::new(secrets::Keychain),
+            sandbox: true,
+            twilio_base_url: std::env::var("WASEL_TWILIO_BASE_URL").ok().filter(|s| !s.is_empty()),
+            worker_name: format!("{worker_kind}@{}", std::process::id()),
+            poll_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+pub struct Wasel {
+    db: Db,
+    secrets: SharedSecrets,
+    installation: String,
+    routes: SharedRoutes,
+    sim: Option<wasel_sim::Simulators>,
+    sandbox_url: Option<String>,
+    twilio_base_url: String,
+    keychain_error: RwLock<Option<SecretError>>,
+    wake: Arc<Notify>,
+    changes: broadcast::Sender<MessageChanged>,
+    shutdown: watch::Sender<bool>,
+    worker_name: String,
+    poll_interval: Duration,
+    policy: RetryPolicy,
+}
+
+impl Wasel {
+    pub async fn open(config: WaselConfig) -> Result<Self> {
+        let db = match &config.database_url {
+            Some(url) => Db::connect(url).await?,
+            None => {
+                std::fs::create_dir_all(&config.data_dir)
+                    .map_err(|e| Error::Internal(format!("cannot create {}: {e}", config.data_dir.display())))?;
+                Db::open_sqlite_file(&config.data_dir.join("wasel.db")).await?
+            }
+        };
+        db.migrate().await?;
+        let installation = settings::installation_id(&db).await?;
+        let http = http_client();
+
+        let sim = if config.sandbox { Some(start_sandbox().await?) } else { None };
+        let sandbox_url = sim.as_ref().map(wasel_sim::Simulators::base_url);
+
+        let mut routes = SmsRoutes::default();
+        if let Some(url) = &sandbox_url {
+            routes.sandbox = Some(Arc::new(TwilioSms::new(
+                http.clone(),
+                url,
+                wasel_sim::twilio::SANDBOX_ACCOUNT_SID,
+                wasel_sim::twilio::SANDBOX_AUTH_TOKEN,
+                wasel_sim::twilio::SANDBOX_FROM,
+            )));
+        }
+        let twilio_base_url = config.twilio_base_url.clone().unwrap_or_else(|| twilio::DEFAULT_BASE_URL.to_owned());
+        let (shutdown, _) = watch::channel(false);
+        let (changes, _) = broadcast::channel(1024);
+        let wasel = Self {
+            db,
+            secrets: config.secrets,
+            installation,
+            routes: Arc::new(RwLock::new(routes)),
+            sim,
+            sandbox_url,
+            twilio_base_url,
+            keychain_error: RwLock::new(None),
+            wake: Arc::new(Notify::new()),
+            changes,
+            shutdown,
+            worker_name: config.worker_name,
+            poll_interval: config.poll_interval,
+            policy: RetryPolicy::default(),
+        };
+        wasel.load_live_provider().await?;
+        if wasel.is_sandbox() && guardians::count(&wasel.db).await? == 0 {
+            seed_demo_families(&wasel.db).await?;
+        }
+        Ok(wasel)
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The running simulators, when the sandbox is on.
+    pub fn simulators(&self) -> Option<&wasel_sim::Simulators> {
+        self.sim.as_ref()
+    }
+
+    fn routes(&self) -> SmsRoutes {
+        match self.routes.read() {
+            Ok(r) => r.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn set_live(&self, provider: Option<Arc<dyn SmsProvider>>) {
+        match self.routes.write() {
+            Ok(mut r) => r.live = provider,
+            Err(poisoned) => poisoned.into_inner().live = provider,
+        }
+    }
+
+    fn set_keychain_error(&self, e: Option<SecretError>) {
+        match self.keychain_error.write() {
+            Ok(mut k) => *k = e,
+            Err(poisoned) => *poisoned.into_inner() = e,
+        }
+    }
+
+    fn keychain_error(&self) -> Option<SecretError> {
+        match self.keychain_error.read() {
+            Ok(k) => k.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// True when no real provider is configured: new messages go to the simulator.
+    pub fn is_sandbox(&self) -> bool {
+        self.routes().live.is_none()
+    }
+
+    /// Reads the saved Twilio settings and its token from the keychain. Without a keychain, the
+    /// console stays in the sandbox and says why.
+    async fn load_live_provider(&self) -> Result<()> {
+        let probe = secrets::blocking(&self.secrets, |s| s.probe()).await;
+        self.set_keychain_error(probe.as_ref().err().cloned());
+        let Some(saved) = settings::twilio(&self.db).await? else {
+            self.set_live(None);
+            return Ok(());
+        };
+        let account = saved.token_ref.clone();
+        match secrets::blocking(&self.secrets, move |s| s.get(&account)).await {
+            Ok(Some(token)) => {
+                let base = saved.base_url.clone().unwrap_or_else(|| self.twilio_base_url.clone());
+                let provider = TwilioSms::new(http_client(), &base, &saved.account_sid, &token, &saved.from);
+                self.set_live(Some(Arc::new(provider)));
+            }
+            Ok(None) => {
+                tracing::warn!("Twilio is configured but its token is missing from the keychain; staying in sandbox");
+                self.set_live(None);
+            }
+            Err(e) => {
+                tracing::warn!(code = e.code(), "keychain unavailable; staying in sandbox");
+                self.set_keychain_error(Some(e));
+                self.set_live(None);
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn status(&self) -> Result<AppStatus> {
+        let language = settings::language(&self.db).await?;
+        let saved = settings::twilio(&self.db).await?;
+        let keychain_error = self.keychain_error();
+        Ok(AppStatus {
+            language,
+            backend: self.db.backend(),
+            sandbox: self.is_sandbox(),
+            sandbox_url: self.sandbox_url.clone(),
+            keychain: if keychain_error.is_some() { KeychainState::Unavailable } else { KeychainState::Available },
+            keychain_error: keychain_error.map(|e| Error::from(e).payload()),
+            twilio: TwilioSettingsView {
+                configured: saved.is_some() && !self.is_sandbox(),
+                account_sid: saved.as_ref().map(|s| s.account_sid.clone()),
+                from_number: saved.as_ref().map(|s| s.from.clone()),
+                base_url: saved.and_then(|s| s.base_url).unwrap_or_else(|| self.twilio_base_url.clone()),
+            },
+        })
+    }
+
+    pub async fn set_language(&self, language: Language) -> Result<AppStatus> {
+        settings::set_language(&self.db, language).await?;
+        self.status().await
+    }
+
+    pub fn preview_sms(&self, draft: &SmsDraft) -> SmsPreview {
+        let (normalized, phone_error) = if draft.to.trim().is_empty() {
+            (None, None)
+        } else {
+            match PhoneE164::parse_mobile(&draft.to) {
+                Ok(p) => (Some(p.to_string()), None),
+                Err(e) => (None, Some(Error::from(e).payload())),
+            }
+        };
+        let info = segment_info(&draft.body);
+        SmsPreview {
+            normalized,
+            phone_error,
+            encoding: info.encoding,
+            units: info.units,
+            segments: info.segments,
+            remaining: info.remaining,
+        }
+    }
+
+    /// Validates, writes the message (once per idempotency key) and wakes the dispatcher.
+    #[tracing::instrument(skip_all)]
+    pub async fn send_sms(&self, input: SendSmsInput, created_by: Option<&str>) -> Result<MessageView> {
+        let to = PhoneE164::parse_mobile(&input.to)?;
+        let body = input.body.trim();
+        if body.is_empty() {
+            return Err(Error::invalid("body.required"));
+        }
+        if body.chars().count() > MAX_BODY_CHARS {
+            return Err(Error::Invalid { code: "body.too_long", params: vec![("max", MAX_BODY_CHARS.to_string())] });
+        }
+        let guardian_id = match input.guardian_id.as_deref().filter(|s| !s.is_empty()) {
+            Some(id) => {
+                let id = Uuid::parse_str(id).map_err(|_| Error::invalid("guardian.not_found"))?;
+                guardians::get(&self.db, id).await?.ok_or_else(|| Error::invalid("guardian.not_found"))?;
+                Some(id)
+            }
+            None => None,
+        };
+        let key = match input.idempotency_key.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(k) if k.len() > 200 => return Err(Error::invalid("idempotency.invalid")),
+            Some(k) => k.to_owned(),
+            None => Uuid::now_v7().to_string(),
+        };
+        let info = segment_info(body);
+        let new = q::NewMessage {
+            idempotency_key: key,
+            channel: Channel::Sms.as_str(),
+            to_address: to.to_string(),
+            guardian_id,
+            body: body.to_owned(),
+            encoding: Some(info.encoding.as_str()),
+            segments: i32::try_from(info.segments).unwrap_or(i32::MAX),
+            urgent: false,
+            sandbox: self.is_sandbox(),
+            max_attempts: i32::try_from(self.policy.max_attempts).unwrap_or(5),
+            created_by: created_by.map(str::to_owned),
+        };
+        let (row, created) = q::enqueue(&self.db, &new).await?;
+        if created {
+            tracing::info!(message_id = %row.id, to = %to.masked(), "message queued");
+            let _ = self.changes.send(MessageChanged { id: row.id, status: MessageStatus::Queued });
+            self.wake.notify_one();
+        }
+        Ok(to_view(row))
+    }
+
+    pub async fn list_messages(&self, filter: MessageFilter) -> Result<Vec<MessageView>> {
+        let limit = i64::from(filter.limit.unwrap_or(200).clamp(1, 1000));
+        Ok(q::list(&self.db, filter.status, limit).await?.into_iter().map(to_view).collect())
+    }
+
+    pub async fn message(&self, id: &str) -> Result<MessageView> {
+        let id = Uuid::parse_str(id).map_err(|_| Error::NotFound { what: "message" })?;
+        q::get(&self.db, id).await?.map(to_view).ok_or(Error::NotFound { what: "message" })
+    }
+
+    pub async fn message_timeline(&self, id: &str) -> Result<Vec<MessageEventView>> {
+        let id = Uuid::parse_str(id).map_err(|_| Error::NotFound { what: "message" })?;
+        if q::get(&self.db, id).await?.is_none() {
+            return Err(Error::NotFound { what: "message" });
+        }
+        Ok(q::events(&self.db, id)
+            .await?
+            .into_iter()
+            .map(|e| MessageEventView {
+                id: e.id.to_string(),
+                status: MessageStatus::parse(&e.status).unwrap_or(MessageStatus::Unknown),
+                source: EventSource::parse(&e.source).unwrap_or(EventSource::Dispatch),
+                at: e.at,
+                detail: e.detail,
+            })
+            .collect())
+    }
+
+    pub async fn list_guardians(&self) -> Result<Vec<GuardianView>> {
+        Ok(guardians::list(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|g| {
+                let phone = PhoneE164::from_stored(g.phone_e164?);
+                Some(GuardianView {
+                    id: g.id.to_string(),
+                    name: g.full_name,
+                    phone_display: phone.display(),
+                    phone: phone.to_string(),
+                    language: Language::parse(&g.preferred_language).unwrap_or(Language::Ar),
+                    beneficiary_name: g.beneficiary_name,
+                })
+            })
+            .collect())
+    }
+
+    /// Checks the credentials' shape, keeps the token in the keychain (the database keeps only
+    /// the reference), and switches new messages to real Twilio.
+    pub async fn save_twilio_credentials(&self, input: TwilioCredentialsInput) -> Result<AppStatus> {
+        let sid = input.account_sid.trim().to_owned();
+        if !(sid.len() == 34 && sid.starts_with("AC") && sid[2..].chars().all(|c| c.is_ascii_hexdigit())) {
+            return Err(Error::invalid("credentials.account_sid_invalid"));
+        }
+        let token = input.auth_token.trim().to_owned();
+        if token.is_empty() {
+            return Err(Error::invalid("credentials.token_required"));
+        }
+        let from = input.from_number.trim();
+        let from = if from.starts_with('+') || from.starts_with('0') || from.chars().all(|c| c.is_ascii_digit()) {
+            PhoneE164::parse_mobile(from).map_err(|_| Error::invalid("credentials.from_invalid"))?.to_string()
+        } else if (1..=11).contains(&from.len()) && from.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') {
+            from.to_owned()
+        } else {
+            return Err(Error::invalid("credentials.from_invalid"));
+        };
+        let token_ref = format!("{}/twilio/{sid}/auth_token", self.installation);
+        let account = token_ref.clone();
+        if let Err(e) = secrets::blocking(&self.secrets, move |s| s.set(&account, &token)).await {
+            self.set_keychain_error(Some(e.clone()));
+            return Err(e.into());
+        }
+        self.set_keychain_error(None);
+        let previous = settings::twilio(&self.db).await?;
+        settings::set_twilio(
+            &self.db,
+            &TwilioSettings { account_sid: sid, from, token_ref, base_url: previous.and_then(|p| p.base_url) },
+        )
+        .await?;
+        self.load_live_provider().await?;
+        self.status().await
+    }
+
+    /// Forgets the Twilio credentials (keychain and settings): back to the sandbox.
+    pub async fn clear_twilio_credentials(&self) -> Result<AppStatus> {
+        if let Some(saved) = settings::twilio(&self.db).await? {
+            let account = saved.token_ref.clone();
+            if let Err(e) = secrets::blocking(&self.secrets, move |s| s.delete(&account)).await {
+                tracing::warn!(code = e.code(), "could not delete the token from the keychain");
+            }
+        }
+        settings::clear_twilio(&self.db).await?;
+        self.set_live(None);
+        self.status().await
+    }
+
+    /// Test and operator hook: where real-credential Twilio calls go (a simulator in tests).
+    pub async fn set_twilio_base_url(&self, url: Option<String>) -> Result<()> {
+        if let Some(mut saved) = settings::twilio(&self.db).await? {
+            saved.base_url = url;
+            settings::set_twilio(&self.db, &saved).await?;
+        }
+        self.load_live_provider().await
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<MessageChanged> {
+        self.changes.subscribe()
+    }
+
+    pub fn dispatcher(&self) -> Dispatcher {
+        Dispatcher {
+            db: self.db.clone(),
+            routes: Arc::clone(&self.routes),
+            owner: self.worker_name.clone(),
+            lease: Duration::from_secs(60),
+            batch: 32,
+            policy: self.policy,
+            wake: Arc::clone(&self.wake),
+            changes: self.changes.clone(),
+        }
+    }
+
+    pub fn poller(&self) -> Poller {
+        Poller {
+            db: self.db.clone(),
+            routes: Arc::clone(&self.routes),
+            interval: self.poll_interval,
+            changes: self.changes.clone(),
+        }
+    }
+
+    /// Starts the dispatcher and the status poller in the background until [`Wasel::stop`].
+    pub fn start_background(&self) -> Vec<JoinHandle<()>> {
+        vec![
+            tokio::spawn(self.dispatcher().run(self.shutdown.subscribe())),
+            tokio::spawn(self.poller().run(self.shutdown.subscribe())),
+        ]
+    }
+
+    pub async fn stop(&self) {
+        let _ = self.shutdown.send(true);
+    }
+
+    /// Waits until the message reaches one of `statuses` or `timeout` passes.
+    pub async fn wait_for(&self, id: &str, statuses: &[MessageStatus], timeout: Duration) -> Result<MessageView> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut changes = self.subscribe();
+        loop {
+            let view = self.message(id).await?;
+            if statuses.contains(&view.status) || tokio::time::Instant::now() >= deadline {
+                return Ok(view);
+            }
+            let _ = tokio::time::timeout_at(
+                deadline.min(tokio::time::Instant::now() + Duration::from_millis(250)),
+                changes.recv(),
+            )
+            .await;
+        }
+    }
+}
+
+async fn start_sandbox() -> Result<wasel_sim::Simulators> {
+    wasel_sim::start(wasel_sim::SimOptions::default())
+        .await
+        .map_err(|e| Error::Internal(format!("cannot start the sandbox simulators: {e}")))
+}
+
+/// Invented families with reserved-style numbers (0555 00xx xxx) so a new user can try the
+/// sandbox at once. Only ever seeded into an empty sandbox database.
+async fn seed_demo_families(db: &Db) -> Result<()> {
+    const FAMILIES: [(&str, &str, &str, &str); 4] = [
+        ("ريم الحربي", "نورة الحربي", "+966555001201", "ar"),
+        ("سلمان القحطاني", "خالد القحطاني", "+966555001202", "ar"),
+        ("لين الزهراني", "سارة الزهراني", "+966555001203", "en"),
+        ("عمر الدوسري", "فهد الدوسري", "+966555000003", "ar"),
+    ];
+    for (child, guardian, phone, lang) in FAMILIES {
+        guardians::insert_family(db, child, guardian, phone, lang).await?;
+    }
+    Ok(())
+}
+
+fn to_view(row: q::MessageRow) -> MessageView {
+    let to = PhoneE164::from_stored(row.to_address.clone());
+    MessageView {
+        id: row.id.to_string(),
+        channel: Channel::parse(&row.channel).unwrap_or(Channel::Sms),
+        to_display: to.display(),
+        to: row.to_address.clone(),
+        guardian_name: row.guardian_name.clone(),
+        status: row.status(),
+        error: row.error(),
+        body: row.body,
+        provider: row.provider,
+        provider_message_id: row.provider_message_id,
+        segments: u32::try_from(row.segments).unwrap_or(1),
+        encoding: row.encoding.as_deref().and_then(SmsEncoding::parse).unwrap_or(SmsEncoding::Ucs2),
+        attempts: u32::try_from(row.attempts).unwrap_or(0),
+        sandbox: row.sandbox,
+        created_at: row.created_at,
+        sent_at: row.sent_at,
+        delivered_at: row.delivered_at,
+        updated_at: row.updated_at,
+    }
+}

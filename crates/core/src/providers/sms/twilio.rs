@@ -1,0 +1,176 @@
+//! Twilio Programmable Messaging (`/2010-04-01/Accounts/{sid}/Messages.json`), see
+//! `shared/reference/twilio-sms.md`. Basic auth, form fields, `+966…` numbers. No idempotency key
+//! exists on create, so an unknown outcome is reconciled by listing messages to the number.
+//!
+//! Status mapping: while Twilio holds the message (`accepted`, `scheduled`, `queued`, `sending`) and
+//! once the carrier took it (`sent`), Wasel says `sent`: it is out of our hands. `delivered` and
+//! `partially_delivered` → `delivered`, `read` → `read`, `undelivered`/`failed` → `failed`,
+//! `canceled` → `cancelled`.
+
+use serde::Deserialize;
+
+use crate::domain::MessageStatus;
+use crate::providers::sms::{Accepted, OutgoingSms, Report, SmsProvider};
+use crate::providers::{BoxFuture, ProviderError, retry_after};
+
+pub const ID: &str = "twilio";
+pub const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
+
+#[derive(Clone)]
+pub struct TwilioSms {
+    http: reqwest::Client,
+    base_url: String,
+    account_sid: String,
+    auth_token: String,
+    from: String,
+    status_callback: Option<String>,
+}
+
+impl std::fmt::Debug for TwilioSms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the token.
+        f.debug_struct("TwilioSms").field("base_url", &self.base_url).field("account_sid", &self.account_sid).finish()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct MessageResource {
+    sid: String,
+    status: String,
+    error_code: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    code: Option<u32>,
+    message: Option<String>,
+}
+
+impl TwilioSms {
+    pub fn new(http: reqwest::Client, base_url: &str, account_sid: &str, auth_token: &str, from: &str) -> Self {
+        Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            account_sid: account_sid.to_owned(),
+            auth_token: auth_token.to_owned(),
+            from: from.to_owned(),
+            status_callback: None,
+        }
+    }
+
+    /// Where Twilio should POST status changes (only with a public `wasel serve`).
+    pub fn with_status_callback(mut self, url: Option<String>) -> Self {
+        self.status_callback = url;
+        self
+    }
+
+    fn messages_url(&self) -> String {
+        format!("{}/2010-04-01/Accounts/{}/Messages.json", self.base_url, self.account_sid)
+    }
+
+    fn message_url(&self, sid: &str) -> String {
+        format!("{}/2010-04-01/Accounts/{}/Messages/{}.json", self.base_url, self.account_sid, sid)
+    }
+
+    /// Maps Twilio's message status to Wasel's.
+    pub fn map_status(status: &str) -> Option<MessageStatus> {
+        Some(match status {
+            "accepted" | "scheduled" | "queued" | "sending" | "sent" => MessageStatus::Sent,
+            "delivered" | "partially_delivered" => MessageStatus::Delivered,
+            "read" => MessageStatus::Read,
+            "undelivered" | "failed" => MessageStatus::Failed,
+            "canceled" => MessageStatus::Cancelled,
+            _ => return None,
+        })
+    }
+
+    async fn error_from(response: reqwest::Response) -> ProviderError {
+        let status = response.status().as_u16();
+        let wait = retry_after(response.headers());
+        let body: Option<ErrorBody> = response.json().await.ok();
+        let code = body.as_ref().and_then(|b| b.code);
+        let message = body.and_then(|b| b.message).unwrap_or_default();
+        let provider_code = code.map(|c| c.to_string());
+        match code {
+            Some(20003) => ProviderError::AuthFailed { http_status: status, provider_code },
+            Some(21211 | 21614 | 21635) => ProviderError::InvalidNumber { http_status: status, provider_code },
+            Some(21610) => ProviderError::OptedOut { http_status: status, provider_code },
+            Some(20429) => ProviderError::RateLimited { http_status: status, provider_code, retry_after: wait },
+            _ => ProviderError::from_http(status, provider_code, message, wait),
+        }
+    }
+}
+
+impl SmsProvider for TwilioSms {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn send<'a>(&'a self, sms: OutgoingSms<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>> {
+        Box::pin(async move {
+            let mut form: Vec<(&str, &str)> = vec![("To", sms.to.as_str()), ("From", &self.from), ("Body", sms.body)];
+            if let Some(cb) = &self.status_callback {
+                form.push(("StatusCallback", cb));
+            }
+            let response = self
+                .http
+                .post(self.messages_url())
+                .basic_auth(&self.account_sid, Some(&self.auth_token))
+                .form(&form)
+                .send()
+                .await
+                .map_err(|e| ProviderError::from_transport(&e))?;
+            let http_status = response.status().as_u16();
+            if !response.status().is_success() {
+                return Err(Self::error_from(response).await);
+            }
+            let resource: MessageResource = response
+                .json()
+                .await
+                .map_err(|e| ProviderError::BadResponse { http_status: Some(http_status), detail: e.to_string() })?;
+            let status = Self::map_status(&resource.status).ok_or_else(|| ProviderError::BadResponse {
+                http_status: Some(http_status),
+                detail: format!("unknown status {:?}", resource.status),
+            })?;
+            if !resource.sid.starts_with("SM") && !resource.sid.starts_with("MM") {
+                return Err(ProviderError::BadResponse {
+                    http_status: Some(http_status),
+                    detail: "message sid".into(),
+                });
+            }
+            Ok(Accepted { provider_message_id: resource.sid, status, http_status })
+        })
+    }
+
+    fn poll_status<'a>(&'a self, provider_message_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ProviderError>> {
+        Box::pin(async move {
+            let response = self
+                .http
+                .get(self.message_url(provider_message_id))
+                .basic_auth(&self.account_sid, Some(&self.auth_token))
+                .send()
+                .await
+                .map_err(|e| ProviderError::from_transport(&e))?;
+            if response.status() == reqwest::StatusCode::NOT_FOUND {
+                return Ok(None);
+            }
+            let http_status = response.status().as_u16();
+            if !response.status().is_success() {
+                return Err(Self::error_from(response).await);
+            }
+            let resource: MessageResource = response
+                .json()
+                .await
+                .map_err(|e| ProviderError::BadResponse { http_status: Some(http_status), detail: e.to_string() })?;
+            let status = Self::map_status(&resource.status).ok_or_else(|| ProviderError::BadResponse {
+                http_status: Some(http_status),
+                detail: format!("unknown status {:?}", resource.status),
+            })?;
+            let provider_error_code = resource.error_code.filter(|v| !v.is_null()).map(|v| match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            });
+            Ok(Some(Report { status, provider_status: resource.status, provider_error_code }))
+        })
+    }
+}

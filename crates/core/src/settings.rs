@@ -1,0 +1,94 @@
+//! Typed access to `communication_settings`: the interface language, this installation's id, and
+//! where each provider's credentials are (the keychain reference, never the secret).
+
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::store::Db;
+use crate::store::queries::settings as q;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Ar,
+    En,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Ar => "ar",
+            Language::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ar" => Some(Language::Ar),
+            "en" => Some(Language::En),
+            _ => None,
+        }
+    }
+}
+
+const LANGUAGE: &str = "ui.language";
+const INSTALLATION: &str = "installation.id";
+const TWILIO_SID: &str = "providers.twilio.account_sid";
+const TWILIO_FROM: &str = "providers.twilio.from";
+const TWILIO_TOKEN_REF: &str = "providers.twilio.auth_token_ref";
+const TWILIO_BASE_URL: &str = "providers.twilio.base_url";
+
+/// Non-secret Twilio settings plus the keychain account that holds the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwilioSettings {
+    pub account_sid: String,
+    pub from: String,
+    pub token_ref: String,
+    pub base_url: Option<String>,
+}
+
+pub async fn language(db: &Db) -> Result<Language> {
+    Ok(q::get(db, LANGUAGE).await?.and_then(|v| Language::parse(&v)).unwrap_or(Language::Ar))
+}
+
+pub async fn set_language(db: &Db, language: Language) -> Result<()> {
+    q::set(db, LANGUAGE, language.as_str()).await
+}
+
+/// A random id made on first start; keychain accounts are named after it so two databases on
+/// one machine (a test, a second branch) never read each other's secrets.
+pub async fn installation_id(db: &Db) -> Result<String> {
+    if let Some(id) = q::get(db, INSTALLATION).await? {
+        return Ok(id);
+    }
+    let id = Uuid::now_v7().to_string();
+    q::set(db, INSTALLATION, &id).await?;
+    // Another process may have won the race; read back what stuck.
+    Ok(q::get(db, INSTALLATION).await?.unwrap_or(id))
+}
+
+pub async fn twilio(db: &Db) -> Result<Option<TwilioSettings>> {
+    let (Some(account_sid), Some(from), Some(token_ref)) =
+        (q::get(db, TWILIO_SID).await?, q::get(db, TWILIO_FROM).await?, q::get(db, TWILIO_TOKEN_REF).await?)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(TwilioSettings { account_sid, from, token_ref, base_url: q::get(db, TWILIO_BASE_URL).await? }))
+}
+
+pub async fn set_twilio(db: &Db, s: &TwilioSettings) -> Result<()> {
+    q::set(db, TWILIO_SID, &s.account_sid).await?;
+    q::set(db, TWILIO_FROM, &s.from).await?;
+    q::set(db, TWILIO_TOKEN_REF, &s.token_ref).await?;
+    match &s.base_url {
+        Some(url) => q::set(db, TWILIO_BASE_URL, url).await,
+        None => q::delete(db, TWILIO_BASE_URL).await,
+    }
+}
+
+pub async fn clear_twilio(db: &Db) -> Result<()> {
+    for key in [TWILIO_SID, TWILIO_FROM, TWILIO_TOKEN_REF, TWILIO_BASE_URL] {
+        q::delete(db, key).await?;
+    }
+    Ok(())
+}

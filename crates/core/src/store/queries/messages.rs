@@ -1,0 +1,378 @@
+//! `messages`, `message_events`, `message_attempts`: the outbox rows and their history.
+//! Every status change goes through [`transition`] (or a bulk statement that follows the same
+//! rule), and writes its event in the same transaction.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::domain::{EventSource, MessageStatus};
+use crate::error::{Error, ErrorPayload, Result};
+use crate::on_db;
+use crate::store::{Db, now};
+
+const COLUMNS: &str = "m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
+     m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
+     m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, \
+     g.full_name AS guardian_name";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: Uuid,
+    pub idempotency_key: String,
+    pub channel: String,
+    pub status: String,
+    pub to_address: String,
+    pub guardian_id: Option<Uuid>,
+    pub body: String,
+    pub encoding: Option<String>,
+    pub segments: i32,
+    pub urgent: bool,
+    pub sandbox: bool,
+    pub provider: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub lease_owner: Option<String>,
+    pub error_code: Option<String>,
+    pub error_params: Option<Json<BTreeMap<String, String>>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub guardian_name: Option<String>,
+}
+
+impl MessageRow {
+    pub fn status(&self) -> MessageStatus {
+        // The CHECK constraint keeps the column to the known values.
+        MessageStatus::parse(&self.status).unwrap_or(MessageStatus::Unknown)
+    }
+
+    pub fn error(&self) -> Option<ErrorPayload> {
+        self.error_code.as_ref().map(|code| ErrorPayload {
+            code: code.clone(),
+            params: self.error_params.as_ref().map(|j| j.0.clone()).unwrap_or_default(),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub idempotency_key: String,
+    pub channel: &'static str,
+    pub to_address: String,
+    pub guardian_id: Option<Uuid>,
+    pub body: String,
+    pub encoding: Option<&'static str>,
+    pub segments: i32,
+    pub urgent: bool,
+    pub sandbox: bool,
+    pub max_attempts: i32,
+    pub created_by: Option<String>,
+}
+
+/// Writes a queued message, or returns the one already written for the same idempotency key.
+/// The second value says whether this call created it.
+pub async fn enqueue(db: &Db, new: &NewMessage) -> Result<(MessageRow, bool)> {
+    const INSERT: &str = "INSERT INTO messages (id, idempotency_key, channel, status, to_address, guardian_id, body, encoding, \
+         segments, urgent, sandbox, max_attempts, next_attempt_at, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $12) \
+         ON CONFLICT (idempotency_key) DO NOTHING";
+    const EVENT: &str = "INSERT INTO message_events (id, message_id, status, source, at, detail) VALUES ($1, $2, 'queued', 'operator', $3, NULL)";
+    let (id, at) = (Uuid::now_v7(), now());
+    let created = on_db!(db, p => {
+        let mut tx = p.begin().await?;
+        let inserted = sqlx::query(INSERT)
+            .bind(id)
+            .bind(&new.idempotency_key)
+            .bind(new.channel)
+            .bind(&new.to_address)
+            .bind(new.guardian_id)
+            .bind(&new.body)
+            .bind(new.encoding)
+            .bind(new.segments)
+            .bind(new.urgent)
+            .bind(new.sandbox)
+            .bind(new.max_attempts)
+            .bind(at)
+            .bind(&new.created_by)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if inserted {
+            sqlx::query(EVENT).bind(Uuid::now_v7()).bind(id).bind(at).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        inserted
+    });
+    let row = by_idempotency_key(db, &new.idempotency_key).await?.ok_or(Error::NotFound { what: "message" })?;
+    Ok((row, created))
+}
+
+pub async fn by_idempotency_key(db: &Db, key: &str) -> Result<Option<MessageRow>> {
+    const SQL: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
+         m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
+         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, \
+         g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id WHERE m.idempotency_key = $1";
+    debug_assert!(SQL.contains(COLUMNS));
+    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(key).fetch_optional(p).await?))
+}
+
+pub async fn get(db: &Db, id: Uuid) -> Result<Option<MessageRow>> {
+    const SQL: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
+         m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
+         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, \
+         g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id WHERE m.id = $1";
+    debug_assert!(SQL.contains(COLUMNS));
+    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await?))
+}
+
+/// Newest first; `status` narrows the list.
+pub async fn list(db: &Db, status: Option<MessageStatus>, limit: i64) -> Result<Vec<MessageRow>> {
+    const SQL: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
+         m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
+         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, \
+         g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id \
+         WHERE ($1 IS NULL OR m.status = $1) ORDER BY m.created_at DESC, m.id DESC LIMIT $2";
+    debug_assert!(SQL.contains(COLUMNS));
+    let status = status.map(MessageStatus::as_str);
+    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(status).bind(limit).fetch_all(p).await?))
+}
+
+/// Moves up to `limit` due queued messages to `sending` under a lease held by `owner`.
+pub async fn claim_due(db: &Db, owner: &str, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>> {
+    debug_assert!(MessageStatus::Sending.can_follow(MessageStatus::Queued));
+    const PG: &str = "UPDATE messages SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
+         attempts = attempts + 1, updated_at = $3 \
+         WHERE id IN (SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $3 \
+                      ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+         RETURNING id";
+    const SQLITE: &str = "UPDATE messages SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
+         attempts = attempts + 1, updated_at = $3 \
+         WHERE id IN (SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $3 \
+                      ORDER BY next_attempt_at LIMIT $4) \
+         RETURNING id";
+    const EVENT: &str = "INSERT INTO message_events (id, message_id, status, source, at, detail) VALUES ($1, $2, 'sending', 'dispatch', $3, $4)";
+    let at = now();
+    let ids: Vec<Uuid> = match db {
+        Db::Sqlite(p) => {
+            let mut tx = p.begin().await?;
+            let ids: Vec<(Uuid,)> =
+                sqlx::query_as(SQLITE).bind(owner).bind(lease_until).bind(at).bind(limit).fetch_all(&mut *tx).await?;
+            for (id,) in &ids {
+                sqlx::query(EVENT).bind(Uuid::now_v7()).bind(id).bind(at).bind(owner).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            ids.into_iter().map(|(id,)| id).collect()
+        }
+        Db::Postgres(p) => {
+            let mut tx = p.begin().await?;
+            let ids: Vec<(Uuid,)> =
+                sqlx::query_as(PG).bind(owner).bind(lease_until).bind(at).bind(limit).fetch_all(&mut *tx).await?;
+            for (id,) in &ids {
+                sqlx::query(EVENT).bind(Uuid::now_v7()).bind(id).bind(at).bind(owner).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            ids.into_iter().map(|(id,)| id).collect()
+        }
+    };
+    Ok(ids)
+}
+
+/// The earliest time a queued message becomes due, to sleep until then.
+pub async fn next_due_at(db: &Db) -> Result<Option<DateTime<Utc>>> {
+    const SQL: &str = "SELECT MIN(next_attempt_at) FROM messages WHERE status = 'queued'";
+    let (at,): (Option<DateTime<Utc>>,) = on_db!(db, p => sqlx::query_as(SQL).fetch_one(p).await?);
+    Ok(at)
+}
+
+/// One call to a provider, as recorded in `message_attempts`.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub attempt_no: i32,
+    pub provider: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub http_status: Option<i32>,
+    pub provider_error_code: Option<String>,
+    pub error_class: Option<&'static str>,
+    pub outcome: &'static str,
+}
+
+/// What else changes with a status.
+#[derive(Debug, Clone, Default)]
+pub struct Change<'a> {
+    pub provider: Option<&'a str>,
+    pub provider_message_id: Option<&'a str>,
+    /// `Some(None)` clears the error; `None` leaves it.
+    pub error: Option<Option<&'a ErrorPayload>>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Only the holder of the lease may make this change.
+    pub lease_owner: Option<&'a str>,
+    pub attempt: Option<Attempt>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    Applied {
+        from: MessageStatus,
+    },
+    /// Already in that status: nothing written.
+    Unchanged,
+    /// The rule refuses it (or the lease is someone else's); nothing written.
+    Refused {
+        from: MessageStatus,
+    },
+}
+
+/// The one place a single message changes status. Reads the current status, checks the rule,
+/// and updates only if nobody changed the row in between; the event (and the attempt, if any)
+/// commit with it.
+pub async fn transition(
+    db: &Db,
+    id: Uuid,
+    to: MessageStatus,
+    source: EventSource,
+    change: Change<'_>,
+) -> Result<Transition> {
+    const CURRENT: &str = "SELECT status, lease_owner FROM messages WHERE id = $1";
+    const UPDATE: &str = "UPDATE messages SET status = $2, updated_at = $3, \
+         provider = COALESCE($4, provider), provider_message_id = COALESCE($5, provider_message_id), \
+         error_code = CASE WHEN $6 THEN $7 ELSE error_code END, \
+         error_params = CASE WHEN $6 THEN $8 ELSE error_params END, \
+         next_attempt_at = COALESCE($9, next_attempt_at), \
+         sent_at = CASE WHEN $2 IN ('sent', 'delivered', 'read') AND sent_at IS NULL THEN $3 ELSE sent_at END, \
+         delivered_at = CASE WHEN $2 IN ('delivered', 'read') AND delivered_at IS NULL THEN $3 ELSE delivered_at END, \
+         read_at = CASE WHEN $2 = 'read' AND read_at IS NULL THEN $3 ELSE read_at END, \
+         lease_owner = CASE WHEN $2 = 'sending' THEN lease_owner ELSE NULL END, \
+         lease_expires_at = CASE WHEN $2 = 'sending' THEN lease_expires_at ELSE NULL END \
+         WHERE id = $1 AND status = $10";
+    const EVENT: &str =
+        "INSERT INTO message_events (id, message_id, status, source, at, detail) VALUES ($1, $2, $3, $4, $5, $6)";
+    const ATTEMPT: &str = "INSERT INTO message_attempts (id, message_id, attempt_no, provider, started_at, finished_at, latency_ms, \
+         http_status, provider_error_code, error_class, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+    let set_error = change.error.is_some();
+    let error_code = change.error.flatten().map(|e| e.code.clone());
+    let error_params = change.error.flatten().map(|e| Json(e.params.clone()));
+    for _ in 0..3 {
+        let at = now();
+        let outcome = on_db!(db, p => {
+            let mut tx = p.begin().await?;
+            let current: Option<(String, Option<String>)> = sqlx::query_as(CURRENT).bind(id).fetch_optional(&mut *tx).await?;
+            let Some((from, holder)) = current else {
+                return Err(Error::NotFound { what: "message" });
+            };
+            let from = MessageStatus::parse(&from).unwrap_or(MessageStatus::Unknown);
+            if from == to {
+                return Ok(Transition::Unchanged);
+            }
+            let lease_ok = change.lease_owner.is_none_or(|owner| holder.as_deref() == Some(owner));
+            if !to.can_follow(from) || !lease_ok {
+                return Ok(Transition::Refused { from });
+            }
+            let updated = sqlx::query(UPDATE)
+                .bind(id)
+                .bind(to.as_str())
+                .bind(at)
+                .bind(change.provider)
+                .bind(change.provider_message_id)
+                .bind(set_error)
+                .bind(&error_code)
+                .bind(&error_params)
+                .bind(change.next_attempt_at)
+                .bind(from.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if updated == 1 {
+                sqlx::query(EVENT)
+                    .bind(Uuid::now_v7())
+                    .bind(id)
+                    .bind(to.as_str())
+                    .bind(source.as_str())
+                    .bind(at)
+                    .bind(&change.detail)
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(a) = &change.attempt {
+                    let latency = (a.finished_at - a.started_at).num_milliseconds();
+                    sqlx::query(ATTEMPT)
+                        .bind(Uuid::now_v7())
+                        .bind(id)
+                        .bind(a.attempt_no)
+                        .bind(&a.provider)
+                        .bind(a.started_at)
+                        .bind(a.finished_at)
+                        .bind(latency)
+                        .bind(a.http_status)
+                        .bind(&a.provider_error_code)
+                        .bind(a.error_class)
+                        .bind(a.outcome)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Some(Transition::Applied { from })
+            } else {
+                None
+            }
+        });
+        if let Some(outcome) = outcome {
+            return Ok(outcome);
+        }
+    }
+    Err(Error::Internal(format!("message {id} kept changing under a status update")))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: Uuid,
+    pub status: String,
+    pub source: String,
+    pub at: DateTime<Utc>,
+    pub detail: Option<String>,
+}
+
+pub async fn events(db: &Db, message_id: Uuid) -> Result<Vec<EventRow>> {
+    const SQL: &str = "SELECT id, status, source, at, detail FROM message_events WHERE message_id = $1 ORDER BY at, id";
+    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(message_id).fetch_all(p).await?))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttemptRow {
+    pub attempt_no: i32,
+    pub provider: String,
+    pub latency_ms: Option<i64>,
+    pub http_status: Option<i32>,
+    pub provider_error_code: Option<String>,
+    pub error_class: Option<String>,
+    pub outcome: String,
+}
+
+pub async fn attempts(db: &Db, message_id: Uuid) -> Result<Vec<AttemptRow>> {
+    const SQL: &str = "SELECT attempt_no, provider, latency_ms, http_status, provider_error_code, error_class, outcome \
+                       FROM message_attempts WHERE message_id = $1 ORDER BY started_at, id";
+    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(message_id).fetch_all(p).await?))
+}
+
+/// Messages a provider accepted and may still report on, oldest first.
+pub async fn awaiting_report(db: &Db, provider: &str, since: DateTime<Utc>, limit: i64) -> Result<Vec<(Uuid, String)>> {
+    const SQL: &str = "SELECT id, provider_message_id FROM messages \
+         WHERE status = 'sent' AND provider = $1 AND provider_message_id IS NOT NULL AND sent_at > $2 \
+         ORDER BY sent_at LIMIT $3";
+    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(provider).bind(since).bind(limit).fetch_all(p).await?))
+}
+
+/// Messages whose sender died mid-call: the lease ran out while `sending`.
+pub async fn expired_leases(db: &Db, at: DateTime<Utc>) -> Result<Vec<Uuid>> {
+    const SQL: &str = "SELECT id FROM messages WHERE status = 'sending' AND lease_expires_at < $1";
+    let rows: Vec<(Uuid,)> = on_db!(db, p => sqlx::query_as(SQL).bind(at).fetch_all(p).await?);
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

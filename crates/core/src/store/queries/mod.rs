@@ -1,0 +1,5 @@
+//! Plain SQL, one file per aggregate. `$1` placeholders work on both SQLite and PostgreSQL.
+
+pub mod guardians;
+pub mod messages;
+pub mod settings;

@@ -1,0 +1,192 @@
+//! Provider simulators on loopback: the same paths, auth, fields, statuses, errors and callbacks as the
+//! real APIs, so Wasel can be developed, tested and demonstrated without accounts or network.
+//!
+//! Every simulator lives on one HTTP server ([`start`]); each provider is a module with its own routes
+//! under its real paths, and debug routes under `/_sim/` inspect and steer them:
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /_sim/health` | `{"ok":true}` |
+//! | `GET`/`PUT /_sim/faults` | read / set [`Faults`] for every provider at once |
+//! | `GET`/`DELETE /_sim/twilio/messages` | the Twilio sandbox inbox ([`twilio::SimMessage`]s) / forget it |
+//! | `GET`/`PUT /_sim/twilio/faults` | faults for Twilio only |
+//! | `POST /_sim/twilio/opt-outs` | `{"to":"+9665…"}`: that number now answers 21610 |
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, serve};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub mod faults;
+pub mod segments;
+pub mod twilio;
+
+pub use faults::Faults;
+pub use twilio::twilio_signature;
+
+/// Where to listen and how each simulator behaves.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    /// Defaults to `127.0.0.1:0` (any free port on loopback).
+    pub bind: SocketAddr,
+    pub twilio: twilio::TwilioOptions,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self { bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), twilio: twilio::TwilioOptions::default() }
+    }
+}
+
+/// A running set of simulators. Clones share the server; it stops on [`Simulators::shutdown`] or when
+/// the last clone is dropped.
+#[derive(Clone)]
+pub struct Simulators {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    addr: SocketAddr,
+    twilio: twilio::TwilioSim,
+    shutdown: watch::Sender<bool>,
+    server: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Stops the server, the status timers and any request hung by a timeout fault.
+        self.shutdown.send_replace(true);
+    }
+}
+
+/// How long a graceful stop may take before the server task is aborted.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Binds, then serves every simulator on one port in a background task.
+pub async fn start(opts: SimOptions) -> std::io::Result<Simulators> {
+    let listener = TcpListener::bind(opts.bind).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, stopped) = watch::channel(false);
+    let twilio = twilio::TwilioSim::start(opts.twilio, stopped.clone())?;
+
+    let app = router(Providers { twilio: twilio.clone() });
+    let mut stop_signal = stopped;
+    let server = tokio::spawn(async move {
+        let stop = async move {
+            // Err means every sender is gone, which is a stop as well.
+            let _ = stop_signal.wait_for(|stopped| *stopped).await;
+        };
+        if let Err(error) = serve(listener, app).with_graceful_shutdown(stop).await {
+            tracing::warn!(%error, "simulator server stopped with an error");
+        }
+    });
+    tracing::info!(%addr, "provider simulators listening");
+    Ok(Simulators { inner: Arc::new(Inner { addr, twilio, shutdown, server: Mutex::new(Some(server)) }) })
+}
+
+impl Simulators {
+    /// `http://127.0.0.1:PORT`, to be used as each provider's base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.inner.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.inner.addr
+    }
+
+    pub fn twilio(&self) -> &twilio::TwilioSim {
+        &self.inner.twilio
+    }
+
+    /// Sets the same faults on every simulator (what `PUT /_sim/faults` does).
+    pub fn set_faults(&self, faults: Faults) {
+        self.inner.twilio.set_faults(faults);
+    }
+
+    /// Stops accepting, lets in-flight requests finish (at most a few seconds), then returns.
+    pub async fn shutdown(self) {
+        self.inner.shutdown.send_replace(true);
+        let server = lock(&self.inner.server).take();
+        if let Some(server) = server {
+            let abort = server.abort_handle();
+            if tokio::time::timeout(SHUTDOWN_GRACE, server).await.is_err() {
+                tracing::warn!("simulator server did not stop in time; aborting it");
+                abort.abort();
+            }
+        }
+        tracing::info!(addr = %self.inner.addr, "provider simulators stopped");
+    }
+}
+
+/// Every simulator, for the debug routes that act on all of them.
+#[derive(Clone)]
+struct Providers {
+    twilio: twilio::TwilioSim,
+}
+
+fn router(providers: Providers) -> Router {
+    let debug = Router::new()
+        .route("/health", get(health))
+        .route("/faults", get(get_faults).put(put_faults))
+        .with_state(providers.clone())
+        .nest("/twilio", twilio::debug_routes(providers.twilio.clone()));
+    Router::new().merge(twilio::api_routes(providers.twilio)).nest("/_sim", debug).fallback(not_found)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(json!({ "ok": true }))
+}
+
+async fn get_faults(State(p): State<Providers>) -> Json<Faults> {
+    Json(p.twilio.faults())
+}
+
+async fn put_faults(State(p): State<Providers>, Json(faults): Json<Faults>) -> StatusCode {
+    tracing::info!(?faults, "simulator faults set for every provider");
+    p.twilio.set_faults(faults);
+    StatusCode::NO_CONTENT
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    twilio::not_found_response(uri.path()).into_response()
+}
+
+/// Locks, shrugging off poisoning: the guarded data stays consistent because no code path panics
+/// half-way through an update, and a simulator must keep serving other tests after one panicked.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Masks a phone number for logs: `+966512345123` → `+9665•••••123`.
+pub(crate) fn mask_phone(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    if chars.len() <= 8 {
+        let tail: String = chars[chars.len().saturating_sub(2)..].iter().collect();
+        return format!("•••••{tail}");
+    }
+    let head: String = chars[..5].iter().collect();
+    let tail: String = chars[chars.len() - 3..].iter().collect();
+    format!("{head}•••••{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_are_masked_for_logs() {
+        assert_eq!(mask_phone("+966512345123"), "+9665•••••123");
+        assert_eq!(mask_phone("12345"), "•••••45");
+        assert_eq!(mask_phone(""), "•••••");
+    }
+}

@@ -1,0 +1,39 @@
+use tauri::State;
+use wasel_core::ErrorPayload;
+use wasel_core::api::{GuardianView, MessageEventView, MessageFilter, MessageView, SendSmsInput, SmsDraft, SmsPreview};
+
+use crate::Console;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_sms(console: State<'_, Console>, input: SmsDraft) -> Result<SmsPreview, ErrorPayload> {
+    Ok(console.wasel()?.preview_sms(&input))
+}
+
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn send_sms(console: State<'_, Console>, input: SendSmsInput) -> Result<MessageView, ErrorPayload> {
+    Ok(console.wasel()?.send_sms(input, Some("console")).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_messages(
+    console: State<'_, Console>,
+    filter: MessageFilter,
+) -> Result<Vec<MessageView>, ErrorPayload> {
+    Ok(console.wasel()?.list_messages(filter).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn message_timeline(console: State<'_, Console>, id: String) -> Result<Vec<MessageEventView>, ErrorPayload> {
+    Ok(console.wasel()?.message_timeline(&id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_guardians(console: State<'_, Console>) -> Result<Vec<GuardianView>, ErrorPayload> {
+    Ok(console.wasel()?.list_guardians().await?)
+}

@@ -1,0 +1,161 @@
+//! The console's own story: sandbox by default, real credentials switch to the configured
+//! provider, a missing keychain keeps the console working in sandbox, and provider answers reach
+//! the message with a translated reason.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasel_core::api::{KeychainState, SendSmsInput, TwilioCredentialsInput};
+use wasel_core::domain::MessageStatus;
+use wasel_core::secrets::{MemorySecrets, SecretError};
+use wasel_sim::twilio::TwilioOptions;
+use wasel_sim::{Faults, SimOptions};
+use wasel_tests::{databases, open, open_with};
+
+const SID: &str = "AC0123456789abcdef0123456789abcdef";
+const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
+fn sms(to: &str, body: &str) -> SendSmsInput {
+    SendSmsInput { to: to.into(), body: body.into(), guardian_id: None, idempotency_key: None }
+}
+
+async fn real_twilio_sim() -> wasel_sim::Simulators {
+    let twilio = TwilioOptions { account_sid: SID.into(), auth_token: TOKEN.into(), ..TwilioOptions::default() };
+    wasel_sim::start(SimOptions { twilio, ..SimOptions::default() }).await.unwrap()
+}
+
+fn credentials(token: &str) -> TwilioCredentialsInput {
+    TwilioCredentialsInput { account_sid: SID.into(), auth_token: token.into(), from_number: "WASEL".into() }
+}
+
+#[tokio::test]
+async fn with_no_credentials_the_console_is_in_the_sandbox_with_demo_families() {
+    for db in databases().await {
+        let wasel = open(&db).await;
+        let status = wasel.status().await.unwrap();
+        assert!(status.sandbox && status.sandbox_url.as_deref().unwrap().starts_with("http://127.0.0.1:"));
+        let families = wasel.list_guardians().await.unwrap();
+        assert_eq!(families.len(), 4, "{}", db.name);
+        assert!(families.iter().all(|g| g.phone.starts_with("+96655500")));
+    }
+}
+
+#[tokio::test]
+async fn saved_credentials_send_through_the_configured_twilio_not_the_sandbox() {
+    for db in databases().await {
+        let real = real_twilio_sim().await;
+        let wasel = open(&db).await;
+        wasel.start_background();
+        wasel.save_twilio_credentials(credentials(TOKEN)).await.unwrap();
+        wasel.set_twilio_base_url(Some(real.base_url())).await.unwrap();
+        let m = wasel.send_sms(sms("0555001234", "Reminder: appointment tomorrow at 9"), None).await.unwrap();
+        assert!(!m.sandbox);
+        let done = wasel
+            .wait_for(&m.id, &[MessageStatus::Delivered, MessageStatus::Failed], Duration::from_secs(15))
+            .await
+            .unwrap();
+        assert_eq!(done.status, MessageStatus::Delivered, "{}: {done:?}", db.name);
+        assert_eq!(real.twilio().received_count(), 1);
+        assert_eq!(wasel.simulators().unwrap().twilio().received_count(), 0);
+        assert_eq!(real.twilio().messages()[0].from, "WASEL");
+        wasel.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_token_fails_once_with_a_translated_reason_and_is_not_retried() {
+    for db in databases().await {
+        let real = real_twilio_sim().await;
+        let wasel = open(&db).await;
+        wasel.save_twilio_credentials(credentials("wrong-token")).await.unwrap();
+        wasel.set_twilio_base_url(Some(real.base_url())).await.unwrap();
+        let m = wasel.send_sms(sms("0555001234", "hello"), None).await.unwrap();
+        wasel.dispatcher().run_once().await.unwrap();
+        let failed = wasel.message(&m.id).await.unwrap();
+        assert_eq!(failed.status, MessageStatus::Failed, "{}", db.name);
+        assert_eq!(failed.attempts, 1);
+        let error = failed.error.unwrap();
+        assert_eq!(
+            (error.code.as_str(), error.params.get("code").map(String::as_str)),
+            ("provider.auth_failed", Some("20003"))
+        );
+        assert!(error.localized("ar").contains("20003"));
+    }
+}
+
+#[tokio::test]
+async fn an_opted_out_number_fails_permanently_and_an_unreachable_handset_ends_undelivered() {
+    for db in databases().await {
+        let wasel = open(&db).await;
+        wasel.start_background();
+        wasel.simulators().unwrap().twilio().opt_out("+966555001299");
+        let opted = wasel.send_sms(sms("0555001299", "hello"), None).await.unwrap();
+        let unreachable = wasel.send_sms(sms("0555000003", "hello"), None).await.unwrap();
+        let finals = [MessageStatus::Delivered, MessageStatus::Failed];
+        let opted = wasel.wait_for(&opted.id, &finals, Duration::from_secs(15)).await.unwrap();
+        let unreachable = wasel.wait_for(&unreachable.id, &finals, Duration::from_secs(15)).await.unwrap();
+        assert_eq!(opted.error.map(|e| e.code), Some("provider.opted_out".to_owned()), "{}", db.name);
+        assert_eq!(unreachable.status, MessageStatus::Failed);
+        let e = unreachable.error.unwrap();
+        assert_eq!(
+            (e.code.as_str(), e.params.get("code").map(String::as_str)),
+            ("provider.undelivered", Some("30003"))
+        );
+        wasel.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_provider_outage_is_retried_with_backoff_until_it_recovers() {
+    for db in databases().await {
+        let wasel = open(&db).await;
+        let sim = wasel.simulators().unwrap().clone();
+        sim.twilio().set_faults(Faults { down: true, ..Faults::default() });
+        let m = wasel.send_sms(sms("0555001234", "hello"), None).await.unwrap();
+        wasel.dispatcher().run_once().await.unwrap();
+        let waiting = wasel.message(&m.id).await.unwrap();
+        assert_eq!(waiting.status, MessageStatus::Queued, "{}", db.name);
+        assert_eq!(waiting.error.as_ref().map(|e| e.code.as_str()), Some("provider.unavailable"));
+        // Not due yet: the backoff holds it.
+        assert_eq!(wasel.dispatcher().run_once().await.unwrap(), 0);
+        sim.twilio().set_faults(Faults::default());
+        wasel.start_background();
+        let done = wasel.wait_for(&m.id, &[MessageStatus::Delivered], Duration::from_secs(20)).await.unwrap();
+        assert_eq!(done.status, MessageStatus::Delivered, "{}", db.name);
+        assert_eq!(done.attempts, 2);
+        assert_eq!(sim.twilio().received_count(), 1);
+        wasel.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn without_a_keychain_the_console_says_so_and_keeps_working_in_the_sandbox() {
+    for db in databases().await {
+        let secrets = Arc::new(MemorySecrets::failing(SecretError::Unavailable("no session bus".into())));
+        let wasel = open_with(&db, secrets).await;
+        let status = wasel.status().await.unwrap();
+        assert_eq!(status.keychain, KeychainState::Unavailable);
+        assert_eq!(status.keychain_error.unwrap().code, "keychain.unavailable");
+        let err = wasel.save_twilio_credentials(credentials(TOKEN)).await.unwrap_err();
+        assert_eq!(err.code(), "keychain.unavailable");
+        assert!(wasel.status().await.unwrap().sandbox);
+        wasel.send_sms(sms("0555001234", "hello"), None).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn bad_credentials_are_refused_at_the_field() {
+    for db in databases().await {
+        let wasel = open(&db).await;
+        let bad_sid = TwilioCredentialsInput { account_sid: "AC123".into(), ..credentials(TOKEN) };
+        assert_eq!(wasel.save_twilio_credentials(bad_sid).await.unwrap_err().code(), "credentials.account_sid_invalid");
+        assert_eq!(
+            wasel.save_twilio_credentials(credentials(" ")).await.unwrap_err().code(),
+            "credentials.token_required"
+        );
+        let bad_from = TwilioCredentialsInput { from_number: "not a sender!!".into(), ..credentials(TOKEN) };
+        assert_eq!(wasel.save_twilio_credentials(bad_from).await.unwrap_err().code(), "credentials.from_invalid");
+    }
+}
