@@ -1,0 +1,219 @@
+// @ts-check
+// Drives the real desktop window through tauri-driver (WebDriver): Arabic first, a send that fails
+// and keeps the draft, a send that is delivered by the simulator, then the same screens in English.
+//
+// Needs (started by the system-test scripts, not here): Xvfb, tauri-driver on
+// 127.0.0.1:${TAURI_DRIVER_PORT:-4444}, and WASEL_APP_BIN = path of the built app binary.
+// Screenshots go to ${WASEL_SCREENSHOTS:-../target/screenshots}.
+//
+// For working on the UI without the Rust side, the same flow runs in Chromium against the mock
+// build: `npm run build:mock && npm run preview:mock`, `chromedriver --port=4444`, then
+// `WASEL_E2E_BROWSER_URL=http://127.0.0.1:4173/ npm run e2e`.
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Key, remote } from "webdriverio";
+
+const PORT = Number(process.env.TAURI_DRIVER_PORT || 4444);
+const APP_BIN = process.env.WASEL_APP_BIN;
+const BROWSER_URL = process.env.WASEL_E2E_BROWSER_URL;
+const SHOTS = path.resolve(process.env.WASEL_SCREENSHOTS || "../target/screenshots");
+const ARABIC = /[\u0600-\u06FF]/;
+const SCREENS = /** @type {const} */ (["compose", "messages", "settings"]);
+const BODY = "تذكير: موعد جلسة العلاج الطبيعي غدًا الساعة 9:30 صباحًا.";
+
+/** @type {WebdriverIO.Browser} */
+let browser;
+
+/** @param {string} id */
+const byTestId = (id) => browser.$(`[data-testid="${id}"]`);
+
+function capabilities() {
+  if (BROWSER_URL) {
+    return {
+      browserName: "chrome",
+      "goog:chromeOptions": {
+        binary: process.env.CHROME_BIN || "/usr/bin/chromium",
+        args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,800", "--lang=ar"],
+      },
+      "wdio:enforceWebDriverClassic": true,
+    };
+  }
+  if (!APP_BIN) {
+    throw new Error(
+      "WASEL_APP_BIN is not set: point it at the built Wasel binary (e.g. target/debug/wasel-console) " +
+        "and start tauri-driver before running `npm run e2e`.",
+    );
+  }
+  return { "tauri:options": { application: APP_BIN }, "wdio:enforceWebDriverClassic": true };
+}
+
+async function htmlDir() {
+  return browser.execute(() => document.documentElement.dir);
+}
+
+/** @param {"rtl" | "ltr"} dir */
+async function waitForDir(dir) {
+  await browser.waitUntil(async () => (await htmlDir()) === dir, {
+    timeout: 15_000,
+    timeoutMsg: `<html dir> never became ${dir}`,
+  });
+}
+
+async function fontsReady() {
+  await browser.executeAsync((done) => {
+    document.fonts.ready.then(() => done(true));
+  });
+}
+
+/** @param {"compose" | "messages" | "settings"} screen */
+async function open(screen) {
+  await (await byTestId(`nav-${screen}`)).click();
+  const marker = {
+    compose: '[data-testid="compose-to"]',
+    messages: '[data-testid="messages-table"], [data-testid="messages-empty"]',
+    settings: '[data-testid="settings-twilio-sid"]',
+  }[screen];
+  await browser.$(marker).waitForExist({ timeout: 15_000, timeoutMsg: `the ${screen} screen did not open` });
+}
+
+/**
+ * Replaces a React-controlled field's text the way a person would (select all, delete, type):
+ * WebDriver's Element Clear bypasses React's change tracking.
+ * @param {string} id
+ * @param {string} text
+ */
+async function replaceText(id, text) {
+  const field = await byTestId(id);
+  await field.click();
+  await browser.keys([Key.Ctrl, "a"]);
+  await browser.keys(Key.Backspace);
+  await browser.waitUntil(async () => (await field.getValue()) === "", { timeoutMsg: `${id} did not clear` });
+  await field.addValue(text);
+  await browser.waitUntil(async () => (await field.getValue()) === text, {
+    timeoutMsg: `${id} does not hold the typed text`,
+  });
+  return field;
+}
+
+/** @param {string} name */
+async function screenshot(name) {
+  await fontsReady();
+  await browser.pause(250); // let transitions (drawer, alerts) settle
+  const file = path.join(SHOTS, `${name}.png`);
+  await browser.saveScreenshot(file);
+  return file;
+}
+
+/** @param {"ar" | "en"} prefix */
+async function screenshotAllScreens(prefix) {
+  for (const screen of SCREENS) {
+    await open(screen);
+    await screenshot(`${prefix}-${screen}`);
+  }
+}
+
+describe("Wasel console (desktop window)", () => {
+  before(async () => {
+    const caps = capabilities();
+    await mkdir(SHOTS, { recursive: true });
+    browser = await remote({
+      hostname: "127.0.0.1",
+      port: PORT,
+      capabilities: caps,
+      logLevel: "warn",
+      connectionRetryTimeout: 120_000,
+      connectionRetryCount: 2,
+      waitforTimeout: 15_000,
+    });
+    if (BROWSER_URL) await browser.url(BROWSER_URL);
+  });
+
+  after(async () => {
+    await browser?.deleteSession().catch(() => undefined);
+  });
+
+  it("opens in Arabic, right to left", async () => {
+    await (await byTestId("app-shell")).waitForExist({ timeout: 60_000, timeoutMsg: "the app shell never appeared" });
+    if ((await htmlDir()) === "ltr") {
+      // A previous run stopped while in English; the language is remembered, so switch back first.
+      await (await byTestId("lang-toggle")).click();
+    }
+    await waitForDir("rtl");
+    assert.equal(await browser.execute(() => document.documentElement.lang), "ar");
+    const nav = await byTestId("nav-messages");
+    await browser.waitUntil(async () => ARABIC.test(await nav.getText()), { timeoutMsg: "nav labels are not Arabic" });
+    assert.equal(await nav.getText(), "الرسائل");
+    assert.equal(await (await byTestId("lang-toggle")).getText(), "English");
+  });
+
+  it("takes Arabic screenshots of every screen", async () => {
+    await screenshotAllScreens("ar");
+  });
+
+  it("keeps the draft and shows a translated error for a bad number", async () => {
+    await open("compose");
+    const to = await replaceText("compose-to", "12345");
+    const body = await replaceText("compose-body", BODY);
+    await (await byTestId("compose-send")).click();
+
+    const error = await byTestId("compose-to-error");
+    await error.waitForDisplayed({ timeout: 15_000, timeoutMsg: "no error at the number field" });
+    const text = await error.getText();
+    assert.match(text, ARABIC, `the phone error is not in Arabic: ${text}`);
+    assert.ok(!text.includes("phone."), `a raw error code leaked: ${text}`);
+    assert.equal(await to.getValue(), "12345");
+    assert.equal(await body.getValue(), BODY);
+  });
+
+  it("sends to a fixed number and the simulator delivers it", async () => {
+    await replaceText("compose-to", "0555001234");
+    await (await byTestId("compose-send")).click();
+    const success = await byTestId("compose-success");
+    await success.waitForDisplayed({ timeout: 20_000, timeoutMsg: "the send never succeeded" });
+    const id = await success.getAttribute("data-message-id");
+    assert.ok(id, "the success alert does not name the message");
+    assert.equal(await (await byTestId("compose-body")).getValue(), "", "the form was not cleared");
+
+    await open("messages");
+    const firstRow = async () => browser.$('[data-testid="message-row"]');
+    await browser.waitUntil(
+      async () => {
+        const row = await firstRow();
+        return (await row.isExisting()) && (await row.getAttribute("data-id")) === id &&
+          (await row.getAttribute("data-status")) === "delivered";
+      },
+      { timeout: 30_000, interval: 500, timeoutMsg: "the new message was not delivered within 30 s" },
+    );
+    const badge = await (await firstRow()).$('[data-testid="message-status"]');
+    assert.match(await badge.getText(), ARABIC);
+
+    await (await firstRow()).click();
+    const timeline = await byTestId("timeline");
+    await timeline.waitForDisplayed({ timeout: 15_000, timeoutMsg: "the timeline did not open" });
+    await browser.waitUntil(async () => (await timeline.getText()).length > 0);
+    await screenshot("ar-timeline");
+    await browser.keys("Escape");
+    await timeline.waitForExist({ reverse: true, timeout: 10_000 });
+  });
+
+  it("switches to English, left to right", async () => {
+    await (await byTestId("lang-toggle")).click();
+    await waitForDir("ltr");
+    assert.equal(await browser.execute(() => document.documentElement.lang), "en");
+    assert.equal(await (await byTestId("nav-compose")).getText(), "Compose");
+    assert.equal(await (await byTestId("nav-messages")).getText(), "Messages");
+    assert.equal(await (await byTestId("nav-settings")).getText(), "Settings");
+    assert.equal(await (await byTestId("lang-toggle")).getText(), "العربية");
+    await screenshotAllScreens("en");
+  });
+
+  it("switches back to Arabic so the next run starts in Arabic", async () => {
+    await (await byTestId("lang-toggle")).click();
+    await waitForDir("rtl");
+    await browser.waitUntil(async () => (await (await byTestId("nav-messages")).getText()) === "الرسائل");
+    // The choice is saved by the backend asynchronously; give the IPC call a moment to land.
+    await browser.pause(500);
+  });
+});

@@ -1,0 +1,23 @@
+import { DirectionProvider, MantineProvider } from "@mantine/core";
+import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { I18nextProvider } from "react-i18next";
+import { AppLayout } from "./features/shell/AppLayout";
+import i18n, { currentLanguage, directionOf } from "./i18n";
+import { createQueryClient } from "./lib/queryClient";
+import { theme } from "./theme";
+
+export function App({ client }: { client?: QueryClient }) {
+  const [queryClient] = useState(() => client ?? createQueryClient());
+  return (
+    <I18nextProvider i18n={i18n}>
+      <QueryClientProvider client={queryClient}>
+        <DirectionProvider initialDirection={directionOf(currentLanguage())} detectDirection>
+          <MantineProvider theme={theme} defaultColorScheme="light">
+            <AppLayout />
+          </MantineProvider>
+        </DirectionProvider>
+      </QueryClientProvider>
+    </I18nextProvider>
+  );
+}

@@ -1,0 +1,30 @@
+import { useQuery } from "@tanstack/react-query";
+import { ipc, queryKeys, type MessageFilter, type MessageStatus, type MessageView } from "../../ipc";
+
+/** Live: the `messages-changed` event invalidates these; the 2 s refetch is the fallback. */
+const LIVE_REFETCH_MS = 2_000;
+const LIST_LIMIT = 200;
+
+export function useMessages(status: MessageStatus | null) {
+  const filter: MessageFilter = { status, limit: LIST_LIMIT };
+  return useQuery({
+    queryKey: queryKeys.messages(filter),
+    queryFn: () => ipc.listMessages(filter),
+    select: newestFirst,
+    refetchInterval: LIVE_REFETCH_MS,
+  });
+}
+
+export function useTimeline(id: string | null) {
+  return useQuery({
+    queryKey: queryKeys.timeline(id ?? ""),
+    queryFn: () => ipc.messageTimeline(id ?? ""),
+    enabled: id !== null,
+    refetchInterval: LIVE_REFETCH_MS,
+    select: (events) => [...events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
+  });
+}
+
+function newestFirst(messages: MessageView[]): MessageView[] {
+  return [...messages].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id.localeCompare(a.id));
+}

@@ -1,0 +1,129 @@
+//! The one typed door to the Rust side: unwraps `Result<T, ErrorPayload>` into values or a thrown
+//! `IpcError`, and turns the backend's `messages-changed` event into query invalidations.
+import { listen } from "@tauri-apps/api/event";
+import type { QueryClient } from "@tanstack/react-query";
+import {
+  commands,
+  type AppStatus,
+  type ErrorPayload,
+  type GuardianView,
+  type Language,
+  type MessageEventView,
+  type MessageFilter,
+  type MessageView,
+  type SendSmsInput,
+  type SmsDraft,
+  type SmsPreview,
+  type TwilioCredentialsInput,
+} from "./bindings";
+
+export type * from "./bindings";
+
+/** What every generated command resolves to (tauri-specta's `typedError`). */
+type CommandResult<T> = { status: "ok"; data: T } | { status: "error"; error: ErrorPayload };
+
+/** A failure reported by the backend as a stable code with parameters (translate `errors.<code>`). */
+export class IpcError extends Error {
+  readonly payload: ErrorPayload;
+
+  constructor(payload: ErrorPayload) {
+    super(payload.code);
+    this.name = "IpcError";
+    this.payload = payload;
+  }
+
+  get code(): string {
+    return this.payload.code;
+  }
+}
+
+/** Anything thrown on the way (a bridge failure, a bug) becomes the generic `internal` code. */
+export function toErrorPayload(error: unknown): ErrorPayload {
+  if (error instanceof IpcError) return error.payload;
+  if (isErrorPayload(error)) return error;
+  return { code: "internal", params: {} };
+}
+
+function isErrorPayload(value: unknown): value is ErrorPayload {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === "string"
+  );
+}
+
+async function unwrap<T>(call: () => Promise<CommandResult<T>>): Promise<T> {
+  let result: CommandResult<T>;
+  try {
+    result = await call();
+  } catch (error) {
+    // The bridge itself failed (no Tauri runtime, a panic turned into a string, ...).
+    if (import.meta.env.DEV) console.error("IPC call failed", error);
+    throw new IpcError(toErrorPayload(error));
+  }
+  if (result.status === "error") {
+    throw new IpcError(isErrorPayload(result.error) ? normalise(result.error) : { code: "internal", params: {} });
+  }
+  return result.data;
+}
+
+function normalise(payload: ErrorPayload): ErrorPayload {
+  return { code: payload.code, params: payload.params ?? {} };
+}
+
+export const ipc = {
+  appStatus: (): Promise<AppStatus> => unwrap(() => commands.appStatus()),
+  setLanguage: (language: Language): Promise<AppStatus> => unwrap(() => commands.setLanguage(language)),
+  previewSms: (draft: SmsDraft): Promise<SmsPreview> => unwrap(() => commands.previewSms(draft)),
+  sendSms: (input: SendSmsInput): Promise<MessageView> => unwrap(() => commands.sendSms(input)),
+  listMessages: (filter: MessageFilter): Promise<MessageView[]> => unwrap(() => commands.listMessages(filter)),
+  messageTimeline: (id: string): Promise<MessageEventView[]> => unwrap(() => commands.messageTimeline(id)),
+  listGuardians: (): Promise<GuardianView[]> => unwrap(() => commands.listGuardians()),
+  saveTwilioCredentials: (input: TwilioCredentialsInput): Promise<AppStatus> =>
+    unwrap(() => commands.saveTwilioCredentials(input)),
+  clearTwilioCredentials: (): Promise<AppStatus> => unwrap(() => commands.clearTwilioCredentials()),
+};
+
+/** Query keys in one place so invalidation matches what the hooks cache. */
+export const queryKeys = {
+  appStatus: ["app-status"] as const,
+  guardians: ["guardians"] as const,
+  messagesRoot: ["messages"] as const,
+  messages: (filter: MessageFilter) => ["messages", "list", filter] as const,
+  timeline: (id: string) => ["messages", "timeline", id] as const,
+  preview: (draft: SmsDraft) => ["sms-preview", draft] as const,
+};
+
+export const MESSAGES_CHANGED_EVENT = "messages-changed";
+
+/**
+ * Invalidates every messages query when the backend reports a status change.
+ * Returns a clean-up function; outside Tauri (plain browser, tests without a mock) it does nothing.
+ */
+export function subscribeToMessageChanges(client: QueryClient): () => void {
+  let unlisten: (() => void) | undefined;
+  let cancelled = false;
+  listen(MESSAGES_CHANGED_EVENT, () => {
+    void client.invalidateQueries({ queryKey: queryKeys.messagesRoot });
+  })
+    .then((stop) => {
+      if (cancelled) quietly(stop);
+      else unlisten = stop;
+    })
+    .catch(() => {
+      // No event bridge here; the list's refetchInterval keeps it fresh.
+    });
+  return () => {
+    cancelled = true;
+    if (unlisten) quietly(unlisten);
+  };
+}
+
+/** Unlistening while the window (or a test's IPC mock) is being torn down may fail; nothing to do then. */
+function quietly(stop: () => unknown): void {
+  try {
+    void Promise.resolve(stop()).catch(() => undefined);
+  } catch {
+    // see above
+  }
+}

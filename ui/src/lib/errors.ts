@@ -1,0 +1,38 @@
+//! Turns a backend `ErrorPayload` into a sentence in the current language; never shows raw codes
+//! except inside the generic "something went wrong (code)" message for codes we do not know.
+import type { i18n as I18n, TFunction } from "i18next";
+import { useTranslation } from "react-i18next";
+import { useCallback } from "react";
+import { toErrorPayload } from "../ipc";
+import type { ErrorPayload } from "../ipc";
+
+export function translateError(t: TFunction, i18n: I18n, error: ErrorPayload | unknown): string {
+  const payload = toErrorPayload(error);
+  const key = `errors.${payload.code}`;
+  // `errors.phone` exists too (it is a group): only a string is a message.
+  const known = [i18n.language, ...fallbacks(i18n)].some(
+    (lng) => typeof i18n.getResource(lng, "translation", key) === "string",
+  );
+  if (!known) return t("errors.unknown", { code: payload.code });
+  return t(key, { ...payload.params });
+}
+
+function fallbacks(i18n: I18n): string[] {
+  const fallback = i18n.options.fallbackLng;
+  if (typeof fallback === "string") return [fallback];
+  if (Array.isArray(fallback)) return fallback;
+  return [];
+}
+
+/** `const errorText = useErrorText(); errorText(payload)` */
+export function useErrorText(): (error: ErrorPayload | unknown) => string {
+  const { t, i18n } = useTranslation();
+  return useCallback((error: ErrorPayload | unknown) => translateError(t, i18n, error), [t, i18n]);
+}
+
+/** Which form field an error belongs to, from its code's first segment (`phone.invalid` → `phone`). */
+export function errorField(error: ErrorPayload | null | undefined): string | null {
+  if (!error) return null;
+  const dot = error.code.indexOf(".");
+  return dot > 0 ? error.code.slice(0, dot) : null;
+}
