@@ -42,9 +42,15 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            let console = tauri::async_runtime::block_on(open_console());
+            // Wasel's tasks (simulators, dispatcher, poller) live on Tauri's tokio runtime.
+            let console = tauri::async_runtime::block_on(async {
+                let console = open_console().await;
+                if let Console::Ready(wasel) = &console {
+                    wasel.start_background();
+                }
+                console
+            });
             if let Console::Ready(wasel) = &console {
-                wasel.start_background();
                 forward_changes(app.handle().clone(), Arc::clone(wasel));
             }
             app.manage(console);

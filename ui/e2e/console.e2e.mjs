@@ -49,6 +49,15 @@ function capabilities() {
   return { "tauri:options": { application: APP_BIN }, "wdio:enforceWebDriverClassic": true };
 }
 
+/**
+ * Visible text of an element. WebKitWebDriver's getText answers "" for text inside Mantine's
+ * nested inline-flex spans (buttons, badges), so read it in the page instead.
+ * @param {WebdriverIO.Element} el
+ */
+async function textOf(el) {
+  return browser.execute((e) => (e.innerText || e.textContent || "").trim(), /** @type {any} */ (el));
+}
+
 async function htmlDir() {
   return browser.execute(() => document.documentElement.dir);
 }
@@ -143,9 +152,9 @@ describe("Wasel console (desktop window)", () => {
     await waitForDir("rtl");
     assert.equal(await browser.execute(() => document.documentElement.lang), "ar");
     const nav = await byTestId("nav-messages");
-    await browser.waitUntil(async () => ARABIC.test(await nav.getText()), { timeoutMsg: "nav labels are not Arabic" });
-    assert.equal(await nav.getText(), "الرسائل");
-    assert.equal(await (await byTestId("lang-toggle")).getText(), "English");
+    await browser.waitUntil(async () => ARABIC.test(await textOf(nav)), { timeoutMsg: "nav labels are not Arabic" });
+    assert.equal(await textOf(nav), "الرسائل");
+    assert.equal(await textOf(await byTestId("lang-toggle")), "English");
   });
 
   it("takes Arabic screenshots of every screen", async () => {
@@ -160,7 +169,7 @@ describe("Wasel console (desktop window)", () => {
 
     const error = await byTestId("compose-to-error");
     await error.waitForDisplayed({ timeout: 15_000, timeoutMsg: "no error at the number field" });
-    const text = await error.getText();
+    const text = await textOf(error);
     assert.match(text, ARABIC, `the phone error is not in Arabic: ${text}`);
     assert.ok(!text.includes("phone."), `a raw error code leaked: ${text}`);
     assert.equal(await to.getValue(), "12345");
@@ -187,12 +196,13 @@ describe("Wasel console (desktop window)", () => {
       { timeout: 30_000, interval: 500, timeoutMsg: "the new message was not delivered within 30 s" },
     );
     const badge = await (await firstRow()).$('[data-testid="message-status"]');
-    assert.match(await badge.getText(), ARABIC);
+    assert.match(await textOf(badge), ARABIC);
 
-    await (await firstRow()).click();
+    // WebKitWebDriver will not click a <tr> ("not interactable"); the row handles clicks itself.
+    await browser.execute((row) => /** @type {HTMLElement} */ (row).click(), /** @type {any} */ (await firstRow()));
     const timeline = await byTestId("timeline");
     await timeline.waitForDisplayed({ timeout: 15_000, timeoutMsg: "the timeline did not open" });
-    await browser.waitUntil(async () => (await timeline.getText()).length > 0);
+    await browser.waitUntil(async () => (await textOf(timeline)).length > 0);
     await screenshot("ar-timeline");
     await browser.keys("Escape");
     await timeline.waitForExist({ reverse: true, timeout: 10_000 });
@@ -202,17 +212,17 @@ describe("Wasel console (desktop window)", () => {
     await (await byTestId("lang-toggle")).click();
     await waitForDir("ltr");
     assert.equal(await browser.execute(() => document.documentElement.lang), "en");
-    assert.equal(await (await byTestId("nav-compose")).getText(), "Compose");
-    assert.equal(await (await byTestId("nav-messages")).getText(), "Messages");
-    assert.equal(await (await byTestId("nav-settings")).getText(), "Settings");
-    assert.equal(await (await byTestId("lang-toggle")).getText(), "العربية");
+    assert.equal(await textOf(await byTestId("nav-compose")), "Compose");
+    assert.equal(await textOf(await byTestId("nav-messages")), "Messages");
+    assert.equal(await textOf(await byTestId("nav-settings")), "Settings");
+    assert.equal(await textOf(await byTestId("lang-toggle")), "العربية");
     await screenshotAllScreens("en");
   });
 
   it("switches back to Arabic so the next run starts in Arabic", async () => {
     await (await byTestId("lang-toggle")).click();
     await waitForDir("rtl");
-    await browser.waitUntil(async () => (await (await byTestId("nav-messages")).getText()) === "الرسائل");
+    await browser.waitUntil(async () => (await textOf(await byTestId("nav-messages"))) === "الرسائل");
     // The choice is saved by the backend asynchronously; give the IPC call a moment to land.
     await browser.pause(500);
   });

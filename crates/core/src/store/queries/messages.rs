@@ -83,8 +83,14 @@ pub async fn enqueue(db: &Db, new: &NewMessage) -> Result<(MessageRow, bool)> {
          VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $12) \
          ON CONFLICT (idempotency_key) DO NOTHING";
     const EVENT: &str = "INSERT INTO message_events (id, message_id, status, source, at, detail) VALUES ($1, $2, 'queued', 'operator', $3, NULL)";
+    const BY_KEY: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
+         m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
+         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, \
+         g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id WHERE m.idempotency_key = $1";
+    debug_assert!(BY_KEY.contains(COLUMNS));
     let (id, at) = (Uuid::now_v7(), now());
-    let created = on_db!(db, p => {
+    // Read back inside the transaction: the row is seen as written, before any worker can claim it.
+    let (row, created) = on_db!(db, p => {
         let mut tx = p.begin().await?;
         let inserted = sqlx::query(INSERT)
             .bind(id)
@@ -107,10 +113,10 @@ pub async fn enqueue(db: &Db, new: &NewMessage) -> Result<(MessageRow, bool)> {
         if inserted {
             sqlx::query(EVENT).bind(Uuid::now_v7()).bind(id).bind(at).execute(&mut *tx).await?;
         }
+        let row: MessageRow = sqlx::query_as(BY_KEY).bind(&new.idempotency_key).fetch_one(&mut *tx).await?;
         tx.commit().await?;
-        inserted
+        (row, inserted)
     });
-    let row = by_idempotency_key(db, &new.idempotency_key).await?.ok_or(Error::NotFound { what: "message" })?;
     Ok((row, created))
 }
 
