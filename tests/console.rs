@@ -18,7 +18,15 @@ const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
 fn sms(to: &str, body: &str) -> SendSmsInput {
-    SendSmsInput { to: to.into(), body: body.into(), guardian_id: None, idempotency_key: None }
+    SendSmsInput {
+        to: to.into(),
+        body: body.into(),
+        guardian_id: None,
+        idempotency_key: None,
+        send_at: None,
+        expires_at: None,
+        urgent: None,
+    }
 }
 
 async fn real_twilio_sim() -> wasel_sim::Simulators {
@@ -119,7 +127,7 @@ async fn a_provider_outage_is_retried_with_backoff_until_it_recovers() {
         assert_eq!(waiting.status, MessageStatus::Queued, "{}", db.name);
         assert_eq!(waiting.error.as_ref().map(|e| e.code.as_str()), Some("provider.unavailable"));
         // Not due yet: the backoff holds it.
-        assert_eq!(wasel.dispatcher().run_once().await.unwrap(), 0);
+        assert_eq!(wasel.dispatcher().run_once().await.unwrap().claimed, 0);
         sim.twilio().set_faults(Faults::default());
         wasel.start_background();
         let done = wasel.wait_for(&m.id, &[MessageStatus::Delivered], Duration::from_secs(20)).await.unwrap();

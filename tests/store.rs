@@ -12,7 +12,15 @@ use wasel_core::store::queries::messages::{self as q, Change, Transition};
 use wasel_tests::{databases, open};
 
 fn sms(to: &str, body: &str, key: Option<&str>) -> SendSmsInput {
-    SendSmsInput { to: to.into(), body: body.into(), guardian_id: None, idempotency_key: key.map(str::to_owned) }
+    SendSmsInput {
+        to: to.into(),
+        body: body.into(),
+        guardian_id: None,
+        idempotency_key: key.map(str::to_owned),
+        send_at: None,
+        expires_at: None,
+        urgent: None,
+    }
 }
 
 #[tokio::test]
@@ -103,12 +111,17 @@ async fn a_lease_that_expires_while_sending_makes_the_message_unknown_not_resent
         let wasel = open(&db).await;
         let m = wasel.send_sms(sms("0555001234", "hello", None), None).await.unwrap();
         let past = chrono::Utc::now() - chrono::Duration::seconds(1);
-        let claimed = q::claim_due(wasel.db(), "dead-worker", past, 10).await.unwrap();
+        let claimed =
+            wasel_core::store::queries::outbox::claim(wasel.db(), "dead-worker", past, 10, false).await.unwrap();
         assert_eq!(claimed.len(), 1);
         let expired = wasel.dispatcher().expire_leases().await.unwrap();
         assert_eq!(expired, 1, "{}", db.name);
         assert_eq!(wasel.message(&m.id).await.unwrap().status, MessageStatus::Unknown);
-        assert_eq!(wasel.dispatcher().run_once().await.unwrap(), 0, "an unknown message is never claimed again");
+        assert_eq!(
+            wasel.dispatcher().run_once().await.unwrap().claimed,
+            0,
+            "an unknown message is never claimed again"
+        );
         assert_eq!(wasel.simulators().unwrap().twilio().received_count(), 0);
     }
 }

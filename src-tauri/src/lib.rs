@@ -22,8 +22,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::messages::list_messages,
         commands::messages::message_timeline,
         commands::messages::list_guardians,
+        commands::messages::act_on_message,
+        commands::messages::needs_attention,
+        commands::messages::message_attempts,
         commands::settings::save_twilio_credentials,
         commands::settings::clear_twilio_credentials,
+        commands::settings::outbox_settings,
+        commands::settings::save_outbox_settings,
     ])
 }
 

@@ -13,7 +13,7 @@ use wasel_core::{Wasel, WaselConfig};
 pub struct TestDb {
     pub name: &'static str,
     pub url: String,
-    _dir: Option<tempfile::TempDir>,
+    pub dir: Option<tempfile::TempDir>,
 }
 
 /// A fresh SQLite file, and a fresh PostgreSQL database when `WASEL_TEST_PG_URL` names a server.
@@ -22,10 +22,10 @@ pub struct TestDb {
 pub async fn databases() -> Vec<TestDb> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("wasel.db").display());
-    let mut out = vec![TestDb { name: "sqlite", url, _dir: Some(dir) }];
+    let mut out = vec![TestDb { name: "sqlite", url, dir: Some(dir) }];
     match std::env::var("WASEL_TEST_PG_URL") {
         Ok(admin) if !admin.is_empty() => {
-            out.push(TestDb { name: "postgres", url: fresh_pg_database(&admin).await, _dir: None })
+            out.push(TestDb { name: "postgres", url: fresh_pg_database(&admin).await, dir: None })
         }
         _ => {
             assert!(
@@ -58,6 +58,20 @@ pub async fn open(db: &TestDb) -> Wasel {
 }
 
 pub async fn open_with(db: &TestDb, secrets: SharedSecrets) -> Wasel {
+    open_full(db, secrets, Duration::from_secs(60), None).await
+}
+
+/// A short lease (and so a short provider time limit): for tests of timeouts and crashes.
+pub async fn open_with_lease(db: &TestDb, lease: Duration) -> Wasel {
+    open_full(db, memory_secrets(), lease, None).await
+}
+
+/// Wasel routed to simulators that are already running (shared with worker processes).
+pub async fn open_on_sim(db: &TestDb, sandbox_url: &str) -> Wasel {
+    open_full(db, memory_secrets(), Duration::from_secs(60), Some(sandbox_url.to_owned())).await
+}
+
+pub async fn open_full(db: &TestDb, secrets: SharedSecrets, lease: Duration, sandbox_url: Option<String>) -> Wasel {
     let data_dir = tempfile::tempdir().unwrap().keep();
     Wasel::open(WaselConfig {
         database_url: Some(db.url.clone()),
@@ -67,7 +81,52 @@ pub async fn open_with(db: &TestDb, secrets: SharedSecrets) -> Wasel {
         twilio_base_url: None,
         worker_name: format!("test@{}", std::process::id()),
         poll_interval: Duration::from_millis(100),
+        sandbox_url,
+        lease,
     })
     .await
     .unwrap()
+}
+
+/// The `wasel` binary, built once per test process (`cargo build -p wasel-cli`), so the process
+/// tests never run a stale one.
+pub fn wasel_bin() -> std::path::PathBuf {
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = std::process::Command::new(cargo)
+                .args(["build", "--quiet", "-p", "wasel-cli"])
+                .current_dir(&root)
+                .status()
+                .expect("run cargo build");
+            assert!(status.success(), "cargo build -p wasel-cli failed");
+            let target =
+                std::env::var("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| root.join("target"));
+            target.join("debug").join("wasel")
+        })
+        .clone()
+}
+
+/// A `wasel worker` process on `database_url`, sending to the simulators at `sandbox_url`.
+pub fn spawn_worker(
+    database_url: &str,
+    sandbox_url: &str,
+    lease_secs: u64,
+    extra_env: &[(&str, &str)],
+) -> std::process::Child {
+    let mut cmd = std::process::Command::new(wasel_bin());
+    cmd.arg("worker")
+        .env("WASEL_DATABASE_URL", database_url)
+        .env("WASEL_SANDBOX_URL", sandbox_url)
+        .env("WASEL_LEASE_SECS", lease_secs.to_string())
+        .env("WASEL_DATA_DIR", std::env::temp_dir().join("wasel-worker-data"))
+        .env("WASEL_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("spawn wasel worker")
 }

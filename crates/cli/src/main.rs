@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use wasel_core::api::{MessageFilter, MessageView, SendSmsInput};
+use wasel_core::api::{MessageFilter, MessageView, OperatorAction, SendSmsInput};
 use wasel_core::domain::MessageStatus;
 use wasel_core::settings::Language;
 use wasel_core::{Wasel, WaselConfig};
@@ -42,6 +42,30 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Measure (JSON on stdout).
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Enqueue and dispatch throughput and latency of the outbox, with raw baselines.
+    Outbox {
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        #[arg(long, default_value_t = 10_000)]
+        messages: usize,
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+        /// Messages sent at a steady 100 msg/s for the latency figures.
+        #[arg(long, default_value_t = 1_000)]
+        latency_messages: usize,
+        /// A PostgreSQL server for `--backend postgres` (a throwaway database is created on it).
+        #[arg(long, env = "WASEL_BENCH_PG_URL")]
+        database_url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -58,6 +82,15 @@ enum SendChannel {
         /// Wait until this status (or a final one): queued (do not wait), sent, delivered.
         #[arg(long, default_value = "sent")]
         wait: String,
+        /// Send later (RFC 3339, e.g. 2026-11-26T06:00:00Z).
+        #[arg(long)]
+        send_at: Option<chrono::DateTime<chrono::Utc>>,
+        /// Expire instead of sending after this time (RFC 3339).
+        #[arg(long)]
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+        /// Ignore quiet hours.
+        #[arg(long)]
+        urgent: bool,
         #[arg(long)]
         json: bool,
     },
@@ -73,6 +106,21 @@ enum MessagesAction {
         #[arg(long)]
         json: bool,
     },
+    /// One message with its timeline.
+    Show { id: String },
+    /// Messages whose outcome is unknown and wait for an operator.
+    Attention {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop a queued, scheduled or unknown message (audited).
+    Cancel { id: String },
+    /// Send a message waiting for its retry now (audited).
+    Retry { id: String },
+    /// Send an unknown message again, after checking it did not arrive (audited).
+    Resend { id: String },
+    /// Close an unknown message without sending, after checking it arrived (audited).
+    Dismiss { id: String },
 }
 
 fn main() -> ExitCode {
@@ -125,7 +173,7 @@ async fn open(kind: &str) -> Result<Wasel, Failure> {
 
 async fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Send { channel: SendChannel::Sms { to, body, key, wait, json } } => {
+        Command::Send { channel: SendChannel::Sms { to, body, key, wait, json, send_at, expires_at, urgent } } => {
             let wait = match wait.as_str() {
                 "queued" => None,
                 "sent" => Some(vec![MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Read]),
@@ -135,7 +183,15 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let wasel = open("cli").await?;
             let lang = language(&wasel, cli.lang.as_deref()).await;
             announce_sandbox(&wasel, lang).await;
-            let input = SendSmsInput { to, body, guardian_id: None, idempotency_key: key };
+            let input = SendSmsInput {
+                to,
+                body,
+                guardian_id: None,
+                idempotency_key: key,
+                send_at,
+                expires_at,
+                urgent: Some(urgent),
+            };
             let mut view = wasel.send_sms(input, Some("cli")).await.map_err(|e| Failure::Core(e, lang))?;
             if let Some(mut statuses) = wait {
                 statuses.extend([
@@ -154,18 +210,58 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             print_messages(&[view], json, lang);
             Ok(())
         }
-        Command::Messages { action: MessagesAction::List { status, limit, json } } => {
+        Command::Messages { action } => {
             let wasel = open("cli").await?;
             let lang = language(&wasel, cli.lang.as_deref()).await;
-            let status = match status.as_deref() {
-                None => None,
-                Some(s) => Some(MessageStatus::parse(s).with_context(|| format!("unknown status {s:?}"))?),
+            let core = |e| Failure::Core(e, lang);
+            let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "operator".into()));
+            let (id, op) = match action {
+                MessagesAction::List { status, limit, json } => {
+                    let status = match status.as_deref() {
+                        None => None,
+                        Some(s) => Some(MessageStatus::parse(s).with_context(|| format!("unknown status {s:?}"))?),
+                    };
+                    let list = wasel.list_messages(MessageFilter { status, limit: Some(limit) }).await.map_err(core)?;
+                    print_messages(&list, json, lang);
+                    return Ok(());
+                }
+                MessagesAction::Show { id } => {
+                    let m = wasel.message(&id).await.map_err(core)?;
+                    print_messages(std::slice::from_ref(&m), false, lang);
+                    for e in wasel.message_timeline(&id).await.map_err(core)? {
+                        println!(
+                            "  {}  {:<9}  {:<8}  {}",
+                            e.at.format("%Y-%m-%d %H:%M:%S%.3f"),
+                            e.status.as_str(),
+                            e.source.as_str(),
+                            e.detail.unwrap_or_default()
+                        );
+                    }
+                    return Ok(());
+                }
+                MessagesAction::Attention { json } => {
+                    print_messages(&wasel.needs_attention().await.map_err(core)?, json, lang);
+                    return Ok(());
+                }
+                MessagesAction::Cancel { id } => (id, OperatorAction::Cancel),
+                MessagesAction::Retry { id } => (id, OperatorAction::RetryNow),
+                MessagesAction::Resend { id } => (id, OperatorAction::Resend),
+                MessagesAction::Dismiss { id } => (id, OperatorAction::Dismiss),
             };
-            let list = wasel
-                .list_messages(MessageFilter { status, limit: Some(limit) })
-                .await
-                .map_err(|e| Failure::Core(e, lang))?;
-            print_messages(&list, json, lang);
+            let m = wasel.act_on_message(&id, op, &actor).await.map_err(core)?;
+            print_messages(&[m], false, lang);
+            Ok(())
+        }
+        Command::Bench { what: BenchWhat::Outbox { backend, messages, workers, latency_messages, database_url } } => {
+            let opts = wasel_core::bench::BenchOptions {
+                backend,
+                postgres_url: database_url,
+                messages,
+                workers,
+                latency_messages,
+            };
+            let report = wasel_core::bench::outbox(opts).await.map_err(|e| Failure::Core(e, Language::En))?;
+            println!("{}", serde_json::to_string(&report).context("report")?);
             Ok(())
         }
         Command::Worker => {

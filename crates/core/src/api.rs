@@ -79,6 +79,36 @@ pub struct SendSmsInput {
     pub guardian_id: Option<String>,
     /// One key per draft: a repeat returns the first message instead of sending twice.
     pub idempotency_key: Option<String>,
+    /// Send later (`scheduled` until then).
+    pub send_at: Option<DateTime<Utc>>,
+    /// Pointless after this (a reminder after the appointment): `expired` instead of sent.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Urgent messages ignore quiet hours.
+    pub urgent: Option<bool>,
+}
+
+/// What an operator can do to one message (each is audited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum OperatorAction {
+    /// Stop a queued, scheduled or unknown message.
+    Cancel,
+    /// Send a message waiting for its retry now.
+    RetryNow,
+    /// Send an `unknown` message again (the operator checked it did not arrive).
+    Resend,
+    /// Close an `unknown` message without sending (the operator checked it arrived).
+    Dismiss,
+}
+
+/// Retries (SMS) and quiet hours (Riyadh time, `HH:MM-HH:MM`, empty for none).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxSettings {
+    pub max_attempts: u32,
+    pub backoff_base_secs: u32,
+    pub backoff_max_secs: u32,
+    pub quiet_hours: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, specta::Type)]
@@ -131,4 +161,20 @@ pub struct GuardianView {
     pub phone_display: String,
     pub language: Language,
     pub beneficiary_name: Option<String>,
+}
+
+/// One call to a provider, for the message's timeline.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptView {
+    pub attempt_no: u32,
+    pub provider: String,
+    pub started_at: DateTime<Utc>,
+    pub latency_ms: Option<u32>,
+    pub http_status: Option<u16>,
+    pub provider_error_code: Option<String>,
+    /// `retryable`, `failover` or `permanent` when the call failed.
+    pub error_class: Option<String>,
+    /// `accepted` or `error`.
+    pub outcome: String,
 }

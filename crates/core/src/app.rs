@@ -15,14 +15,14 @@ use crate::domain::{Channel, EventSource, MessageStatus, PhoneE164};
 use crate::error::{Error, Result};
 use crate::outbox::dispatcher::SharedRoutes;
 use crate::outbox::reports::Poller;
-use crate::outbox::{Dispatcher, MessageChanged, RetryPolicy, SmsRoutes};
-use crate::providers::http_client;
+use crate::outbox::{Dispatcher, MessageChanged, OutboxConfig, SmsRoutes};
 use crate::providers::sms::SmsProvider;
 use crate::providers::sms::twilio::{self, TwilioSms};
+use crate::providers::{http_client_with_timeout, request_timeout};
 use crate::secrets::{self, SecretError, SharedSecrets};
 use crate::settings::{self, Language, TwilioSettings};
-use crate::store::Db;
 use crate::store::queries::{guardians, messages as q};
+use crate::store::{Db, now};
 
 /// How to open Wasel.
 pub struct WaselConfig {
@@ -37,6 +37,10 @@ pub struct WaselConfig {
     /// Names this process in leases (`console@host:pid`, `worker@host:pid`).
     pub worker_name: String,
     pub poll_interval: Duration,
+    /// Use simulators already running there (`wasel sim`) instead of starting them in-process.
+    pub sandbox_url: Option<String>,
+    /// How long a worker may hold a claimed message before it is presumed dead.
+    pub lease: Duration,
 }
 
 impl WaselConfig {
@@ -53,10 +57,18 @@ impl WaselConfig {
             secrets: Arc::new(secrets::Keychain),
             sandbox: true,
             twilio_base_url: std::env::var("WASEL_TWILIO_BASE_URL").ok().filter(|s| !s.is_empty()),
-            worker_name: format!("{worker_kind}@{}", std::process::id()),
+            worker_name: format!("{worker_kind}@{}:{}", host_name(), std::process::id()),
             poll_interval: Duration::from_secs(1),
+            sandbox_url: std::env::var("WASEL_SANDBOX_URL").ok().filter(|s| !s.is_empty()),
+            lease: Duration::from_secs(
+                std::env::var("WASEL_LEASE_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60).max(1),
+            ),
         }
     }
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_owned()).unwrap_or_else(|_| "host".into())
 }
 
 pub struct Wasel {
@@ -73,7 +85,8 @@ pub struct Wasel {
     shutdown: watch::Sender<bool>,
     worker_name: String,
     poll_interval: Duration,
-    policy: RetryPolicy,
+    lease: Duration,
+    outbox: Arc<RwLock<OutboxConfig>>,
 }
 
 impl Wasel {
@@ -88,10 +101,10 @@ impl Wasel {
         };
         db.migrate().await?;
         let installation = settings::installation_id(&db).await?;
-        let http = http_client();
+        let http = http_client_with_timeout(request_timeout(config.lease));
 
-        let sim = if config.sandbox { Some(start_sandbox().await?) } else { None };
-        let sandbox_url = sim.as_ref().map(wasel_sim::Simulators::base_url);
+        let sim = if config.sandbox && config.sandbox_url.is_none() { Some(start_sandbox().await?) } else { None };
+        let sandbox_url = config.sandbox_url.clone().or_else(|| sim.as_ref().map(wasel_sim::Simulators::base_url));
 
         let mut routes = SmsRoutes::default();
         if let Some(url) = &sandbox_url {
@@ -106,6 +119,7 @@ impl Wasel {
         let twilio_base_url = config.twilio_base_url.clone().unwrap_or_else(|| twilio::DEFAULT_BASE_URL.to_owned());
         let (shutdown, _) = watch::channel(false);
         let (changes, _) = broadcast::channel(1024);
+        let outbox = settings::outbox(&db).await?;
         let wasel = Self {
             db,
             secrets: config.secrets,
@@ -120,7 +134,8 @@ impl Wasel {
             shutdown,
             worker_name: config.worker_name,
             poll_interval: config.poll_interval,
-            policy: RetryPolicy::default(),
+            lease: config.lease,
+            outbox: Arc::new(RwLock::new(outbox)),
         };
         wasel.load_live_provider().await?;
         if wasel.is_sandbox() && guardians::count(&wasel.db).await? == 0 {
@@ -184,7 +199,13 @@ impl Wasel {
         match secrets::blocking(&self.secrets, move |s| s.get(&account)).await {
             Ok(Some(token)) => {
                 let base = saved.base_url.clone().unwrap_or_else(|| self.twilio_base_url.clone());
-                let provider = TwilioSms::new(http_client(), &base, &saved.account_sid, &token, &saved.from);
+                let provider = TwilioSms::new(
+                    http_client_with_timeout(request_timeout(self.lease)),
+                    &base,
+                    &saved.account_sid,
+                    &token,
+                    &saved.from,
+                );
                 self.set_live(Some(Arc::new(provider)));
             }
             Ok(None) => {
@@ -248,6 +269,19 @@ impl Wasel {
     /// Validates, writes the message (once per idempotency key) and wakes the dispatcher.
     #[tracing::instrument(skip_all)]
     pub async fn send_sms(&self, input: SendSmsInput, created_by: Option<&str>) -> Result<MessageView> {
+        let new = self.prepare_sms(input, created_by).await?;
+        let (row, created) = q::enqueue(&self.db, &new).await?;
+        if created {
+            tracing::info!(message_id = %row.id, to = %crate::domain::phone::mask(&row.to_address), "message queued");
+            let _ = self.changes.send(MessageChanged { id: row.id, status: row.status() });
+            self.wake.notify_one();
+        }
+        Ok(to_view(row))
+    }
+
+    /// Checks an SMS and turns it into an outbox row, without writing it: for callers that write
+    /// it in their own transaction ([`q::enqueue_in`]) with the row that caused it.
+    pub async fn prepare_sms(&self, input: SendSmsInput, created_by: Option<&str>) -> Result<q::NewMessage> {
         let to = PhoneE164::parse_mobile(&input.to)?;
         let body = input.body.trim();
         if body.is_empty() {
@@ -269,6 +303,25 @@ impl Wasel {
             Some(k) => k.to_owned(),
             None => Uuid::now_v7().to_string(),
         };
+        let at = now();
+        if let Some(exp) = input.expires_at
+            && exp <= at
+        {
+            return Err(Error::invalid("schedule.expired"));
+        }
+        if let (Some(send_at), Some(exp)) = (input.send_at, input.expires_at)
+            && exp <= send_at
+        {
+            return Err(Error::invalid("schedule.expires_before_send"));
+        }
+        let urgent = input.urgent.unwrap_or(false);
+        let config = self.outbox_config();
+        let mut not_before = input.send_at.filter(|t| *t > at).unwrap_or(at);
+        if !urgent && let Some(qh) = config.quiet_hours {
+            not_before = qh.next_allowed(not_before);
+        }
+        let status =
+            if input.send_at.is_some_and(|t| t > at) { MessageStatus::Scheduled } else { MessageStatus::Queued };
         let info = segment_info(body);
         let new = q::NewMessage {
             idempotency_key: key,
@@ -278,18 +331,16 @@ impl Wasel {
             body: body.to_owned(),
             encoding: Some(info.encoding.as_str()),
             segments: i32::try_from(info.segments).unwrap_or(i32::MAX),
-            urgent: false,
+            urgent,
             sandbox: self.is_sandbox(),
-            max_attempts: i32::try_from(self.policy.max_attempts).unwrap_or(5),
+            max_attempts: i32::try_from(config.policy.max_attempts).unwrap_or(5),
             created_by: created_by.map(str::to_owned),
+            status,
+            next_attempt_at: not_before,
+            send_at: input.send_at,
+            expires_at: input.expires_at,
         };
-        let (row, created) = q::enqueue(&self.db, &new).await?;
-        if created {
-            tracing::info!(message_id = %row.id, to = %to.masked(), "message queued");
-            let _ = self.changes.send(MessageChanged { id: row.id, status: MessageStatus::Queued });
-            self.wake.notify_one();
-        }
-        Ok(to_view(row))
+        Ok(new)
     }
 
     pub async fn list_messages(&self, filter: MessageFilter) -> Result<Vec<MessageView>> {
@@ -316,6 +367,24 @@ impl Wasel {
                 source: EventSource::parse(&e.source).unwrap_or(EventSource::Dispatch),
                 at: e.at,
                 detail: e.detail,
+            })
+            .collect())
+    }
+
+    pub async fn message_attempts(&self, id: &str) -> Result<Vec<AttemptView>> {
+        let id = Uuid::parse_str(id).map_err(|_| Error::NotFound { what: "message" })?;
+        Ok(q::attempts(&self.db, id)
+            .await?
+            .into_iter()
+            .map(|a| AttemptView {
+                attempt_no: u32::try_from(a.attempt_no).unwrap_or(0),
+                provider: a.provider,
+                started_at: a.started_at,
+                latency_ms: a.latency_ms.and_then(|l| u32::try_from(l).ok()),
+                http_status: a.http_status.and_then(|h| u16::try_from(h).ok()),
+                provider_error_code: a.provider_error_code,
+                error_class: a.error_class,
+                outcome: a.outcome,
             })
             .collect())
     }
@@ -396,6 +465,134 @@ impl Wasel {
         self.load_live_provider().await
     }
 
+    fn outbox_config(&self) -> OutboxConfig {
+        match self.outbox.read() {
+            Ok(c) => *c,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    pub async fn outbox_settings(&self) -> Result<OutboxSettings> {
+        let c = self.outbox_config();
+        Ok(OutboxSettings {
+            max_attempts: c.policy.max_attempts,
+            backoff_base_secs: u32::try_from(c.policy.base.as_secs()).unwrap_or(u32::MAX),
+            backoff_max_secs: u32::try_from(c.policy.max_delay.as_secs()).unwrap_or(u32::MAX),
+            quiet_hours: settings::outbox(&self.db)
+                .await?
+                .quiet_hours
+                .map(|q| format!("{}-{}", q.start.format("%H:%M"), q.end.format("%H:%M"))),
+        })
+    }
+
+    /// Changes retries and quiet hours; running dispatchers use them from their next round.
+    pub async fn save_outbox_settings(&self, input: OutboxSettings, actor: &str) -> Result<OutboxSettings> {
+        if !(1..=20).contains(&input.max_attempts) {
+            return Err(Error::Invalid { code: "outbox.max_attempts_invalid", params: vec![("max", "20".into())] });
+        }
+        if input.backoff_base_secs == 0 || input.backoff_max_secs < input.backoff_base_secs {
+            return Err(Error::invalid("outbox.backoff_invalid"));
+        }
+        let quiet = input.quiet_hours.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if let Some(q) = quiet
+            && crate::outbox::QuietHours::parse(q).is_none()
+        {
+            return Err(Error::Invalid { code: "outbox.quiet_hours_invalid", params: vec![("input", q.to_owned())] });
+        }
+        let before = self.outbox_settings().await?;
+        settings::set_outbox(
+            &self.db,
+            input.max_attempts,
+            u64::from(input.backoff_base_secs),
+            u64::from(input.backoff_max_secs),
+            quiet,
+        )
+        .await?;
+        let fresh = settings::outbox(&self.db).await?;
+        match self.outbox.write() {
+            Ok(mut c) => *c = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        let after = self.outbox_settings().await?;
+        let mut tx = self.db.begin().await?;
+        crate::audit::append(
+            &mut tx,
+            crate::audit::Entry {
+                actor,
+                action: "settings.outbox",
+                entity: "settings",
+                entity_id: Some("outbox".into()),
+                before: serde_json::to_value(&before).ok(),
+                after: serde_json::to_value(&after).ok(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// An operator's action on one message: the status change and its audit entry commit together.
+    pub async fn act_on_message(&self, id: &str, action: OperatorAction, actor: &str) -> Result<MessageView> {
+        let uuid = Uuid::parse_str(id).map_err(|_| Error::NotFound { what: "message" })?;
+        let current = q::get(&self.db, uuid).await?.ok_or(Error::NotFound { what: "message" })?.status();
+        let (to, next, name) = match (action, current) {
+            (OperatorAction::Cancel, _) => (MessageStatus::Cancelled, None, "message.cancel"),
+            (OperatorAction::RetryNow, MessageStatus::Queued | MessageStatus::Scheduled) => {
+                (MessageStatus::Queued, Some(now()), "message.retry_now")
+            }
+            (OperatorAction::Resend, MessageStatus::Unknown) => (MessageStatus::Queued, Some(now()), "message.resend"),
+            (OperatorAction::Dismiss, MessageStatus::Unknown) => (MessageStatus::Cancelled, None, "message.dismiss"),
+            (_, from) => {
+                return Err(Error::Invalid {
+                    code: "message.action_not_allowed",
+                    params: vec![("status", from.as_str().to_owned())],
+                });
+            }
+        };
+        let detail = Some(format!("{name} by {actor}"));
+        let mut tx = self.db.begin().await?;
+        let outcome = if to == current {
+            // Retry now: same status, only the time changes.
+            q::reschedule_in(&mut tx, uuid, current, now(), detail.clone()).await?
+        } else {
+            let change = q::Change { next_attempt_at: next, detail: detail.clone(), ..q::Change::default() };
+            matches!(
+                q::transition_in(&mut tx, uuid, to, EventSource::Operator, &change).await?,
+                Some(q::Transition::Applied { .. })
+            )
+        };
+        if !outcome {
+            tx.rollback().await?;
+            let now_status = self.message(id).await?.status;
+            return Err(Error::Invalid {
+                code: "message.action_not_allowed",
+                params: vec![("status", now_status.as_str().to_owned())],
+            });
+        }
+        crate::audit::append(
+            &mut tx,
+            crate::audit::Entry {
+                actor,
+                action: name,
+                entity: "message",
+                entity_id: Some(id.to_owned()),
+                before: Some(serde_json::json!({ "status": current.as_str() })),
+                after: Some(serde_json::json!({ "status": to.as_str() })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        let _ = self.changes.send(MessageChanged { id: uuid, status: to });
+        self.wake.notify_one();
+        self.message(id).await
+    }
+
+    /// Messages an operator must look at: outcome unknown and the provider cannot be asked, or
+    /// not yet reconciled.
+    pub async fn needs_attention(&self) -> Result<Vec<MessageView>> {
+        self.list_messages(MessageFilter { status: Some(MessageStatus::Unknown), limit: Some(500) }).await
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<MessageChanged> {
         self.changes.subscribe()
     }
@@ -405,9 +602,9 @@ impl Wasel {
             db: self.db.clone(),
             routes: Arc::clone(&self.routes),
             owner: self.worker_name.clone(),
-            lease: Duration::from_secs(60),
-            batch: 32,
-            policy: self.policy,
+            lease: self.lease,
+            batch: 100,
+            config: Arc::clone(&self.outbox),
             wake: Arc::clone(&self.wake),
             changes: self.changes.clone(),
         }

@@ -166,6 +166,14 @@ pub const CODES: &[&str] = &[
     "provider.bad_response",
     "provider.undelivered",
     "provider.not_configured",
+    "schedule.expired",
+    "schedule.expires_before_send",
+    "outbox.max_attempts_invalid",
+    "outbox.backoff_invalid",
+    "outbox.quiet_hours_invalid",
+    "message.action_not_allowed",
+    "bench.postgres_url_required",
+    "bench.backend_invalid",
 ];
 
 #[cfg(test)]

@@ -5,8 +5,11 @@ rust_i18n::i18n!("../../locales", fallback = "ar");
 
 pub mod api;
 pub mod app;
+pub mod audit;
+pub mod bench;
 pub mod domain;
 pub mod error;
+pub mod faults;
 pub mod i18n;
 pub mod outbox;
 pub mod providers;

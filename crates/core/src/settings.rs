@@ -38,6 +38,40 @@ const TWILIO_FROM: &str = "providers.twilio.from";
 const TWILIO_TOKEN_REF: &str = "providers.twilio.auth_token_ref";
 const TWILIO_BASE_URL: &str = "providers.twilio.base_url";
 
+const MAX_ATTEMPTS: &str = "outbox.sms.max_attempts";
+const BACKOFF_BASE: &str = "outbox.sms.backoff_base_secs";
+const BACKOFF_MAX: &str = "outbox.sms.backoff_max_secs";
+const QUIET_HOURS: &str = "outbox.quiet_hours";
+
+/// The outbox settings as stored (retries for SMS, quiet hours in Riyadh time).
+pub async fn outbox(db: &Db) -> Result<crate::outbox::OutboxConfig> {
+    let default = crate::outbox::RetryPolicy::default();
+    let num = |v: Option<String>, d: u64| v.and_then(|s| s.parse::<u64>().ok()).unwrap_or(d);
+    let policy = crate::outbox::RetryPolicy {
+        max_attempts: u32::try_from(num(q::get(db, MAX_ATTEMPTS).await?, u64::from(default.max_attempts))).unwrap_or(5),
+        base: std::time::Duration::from_secs(num(q::get(db, BACKOFF_BASE).await?, default.base.as_secs())),
+        max_delay: std::time::Duration::from_secs(num(q::get(db, BACKOFF_MAX).await?, default.max_delay.as_secs())),
+    };
+    let quiet_hours = q::get(db, QUIET_HOURS).await?.and_then(|s| crate::outbox::QuietHours::parse(&s));
+    Ok(crate::outbox::OutboxConfig { policy, quiet_hours })
+}
+
+pub async fn set_outbox(
+    db: &Db,
+    max_attempts: u32,
+    base_secs: u64,
+    max_secs: u64,
+    quiet_hours: Option<&str>,
+) -> Result<()> {
+    q::set(db, MAX_ATTEMPTS, &max_attempts.to_string()).await?;
+    q::set(db, BACKOFF_BASE, &base_secs.to_string()).await?;
+    q::set(db, BACKOFF_MAX, &max_secs.to_string()).await?;
+    match quiet_hours {
+        Some(qh) => q::set(db, QUIET_HOURS, qh).await,
+        None => q::delete(db, QUIET_HOURS).await,
+    }
+}
+
 /// Non-secret Twilio settings plus the keychain account that holds the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TwilioSettings {

@@ -1,6 +1,9 @@
 use tauri::State;
 use wasel_core::ErrorPayload;
-use wasel_core::api::{GuardianView, MessageEventView, MessageFilter, MessageView, SendSmsInput, SmsDraft, SmsPreview};
+use wasel_core::api::{
+    AttemptView, GuardianView, MessageEventView, MessageFilter, MessageView, OperatorAction, SendSmsInput, SmsDraft,
+    SmsPreview,
+};
 
 use crate::Console;
 
@@ -36,4 +39,27 @@ pub async fn message_timeline(console: State<'_, Console>, id: String) -> Result
 #[specta::specta]
 pub async fn list_guardians(console: State<'_, Console>) -> Result<Vec<GuardianView>, ErrorPayload> {
     Ok(console.wasel()?.list_guardians().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn act_on_message(
+    console: State<'_, Console>,
+    id: String,
+    action: OperatorAction,
+) -> Result<MessageView, ErrorPayload> {
+    Ok(console.wasel()?.act_on_message(&id, action, "console").await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn needs_attention(console: State<'_, Console>) -> Result<Vec<MessageView>, ErrorPayload> {
+    Ok(console.wasel()?.needs_attention().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn message_attempts(console: State<'_, Console>, id: String) -> Result<Vec<AttemptView>, ErrorPayload> {
+    Ok(console.wasel()?.message_attempts(&id).await?)
 }

@@ -1,4 +1,6 @@
-//! Claims due messages under a lease, sends them, and records what happened.
+//! Claims due messages in batches under a lease, sends them concurrently, and records each
+//! outcome (status, attempt, event) in one transaction per batch. Also turns expired leases into
+//! `unknown` and reconciles unknowns with providers that can be asked.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -7,12 +9,14 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use super::{MessageChanged, RetryPolicy};
+use super::MessageChanged;
+use super::policy::OutboxConfig;
 use crate::domain::{EventSource, MessageStatus, PhoneE164};
 use crate::error::{ErrorPayload, Result};
 use crate::providers::ErrorClass;
-use crate::providers::sms::{OutgoingSms, SmsProvider};
-use crate::store::queries::messages::{self as q, Attempt, Change, Transition};
+use crate::providers::sms::{Found, Lookup, OutgoingSms, SmsProvider};
+use crate::store::queries::messages::{self as m, Change, Transition};
+use crate::store::queries::outbox::{self as q, Attempt, Claimed, Completion};
 use crate::store::{Db, now};
 
 /// Which SMS provider takes which message: sandbox rows go to the simulator, the rest to the
@@ -38,9 +42,16 @@ pub struct Dispatcher {
     pub owner: String,
     pub lease: Duration,
     pub batch: i64,
-    pub policy: RetryPolicy,
+    pub config: Arc<RwLock<OutboxConfig>>,
     pub wake: Arc<Notify>,
     pub changes: broadcast::Sender<MessageChanged>,
+}
+
+/// What one dispatcher round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub claimed: usize,
+    pub completed: usize,
 }
 
 impl Dispatcher {
@@ -52,158 +63,255 @@ impl Dispatcher {
         }
     }
 
+    fn config(&self) -> OutboxConfig {
+        match self.config.read() {
+            Ok(c) => *c,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
     fn announce(&self, id: Uuid, status: MessageStatus) {
         let _ = self.changes.send(MessageChanged { id, status });
     }
 
-    /// Claims one batch and sends it. Returns how many messages were claimed.
-    pub async fn run_once(&self) -> Result<usize> {
+    /// Claims one batch, sends it, and records the outcomes.
+    pub async fn run_once(&self) -> Result<Round> {
+        for (id, status) in q::promote_and_expire(&self.db).await? {
+            self.announce(id, status);
+        }
+        let urgent_only = self.config().quiet_hours.is_some_and(|qh| qh.contains(now()));
         let lease_until = now() + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(60));
-        let ids = q::claim_due(&self.db, &self.owner, lease_until, self.batch).await?;
-        for id in &ids {
-            self.announce(*id, MessageStatus::Sending);
+        let claimed = q::claim(&self.db, &self.owner, lease_until, self.batch, urgent_only).await?;
+        if claimed.is_empty() {
+            return Ok(Round::default());
         }
+        for c in &claimed {
+            self.announce(c.id, MessageStatus::Sending);
+        }
+        let routes = self.routes();
         let mut set = JoinSet::new();
-        for id in ids.iter().copied() {
+        for c in claimed.iter().cloned() {
             let this = self.clone();
-            set.spawn(async move {
-                if let Err(e) = this.send_one(id).await {
-                    tracing::warn!(message_id = %id, error = %e, "dispatch of one message failed; its lease will expire");
-                }
-            });
+            let provider = routes.for_message(c.sandbox);
+            set.spawn(async move { this.attempt(c, provider).await });
         }
-        while set.join_next().await.is_some() {}
-        Ok(ids.len())
+        let mut outcomes = Vec::with_capacity(claimed.len());
+        while let Some(done) = set.join_next().await {
+            match done {
+                Ok(c) => outcomes.push(c),
+                Err(e) => tracing::error!(error = %e, "a send task panicked; its lease will expire"),
+            }
+        }
+        let applied = q::complete(&self.db, &self.owner, &outcomes).await?;
+        if applied.len() < outcomes.len() {
+            tracing::warn!(lost = outcomes.len() - applied.len(), "some leases were taken away before completion");
+        }
+        let mut requeued = false;
+        for (id, status) in &applied {
+            requeued |= *status == MessageStatus::Queued;
+            self.announce(*id, *status);
+        }
+        if requeued {
+            self.wake.notify_one();
+        }
+        Ok(Round { claimed: claimed.len(), completed: applied.len() })
     }
 
-    #[tracing::instrument(skip_all, fields(message_id = %id))]
-    async fn send_one(&self, id: Uuid) -> Result<()> {
-        let Some(row) = q::get(&self.db, id).await? else { return Ok(()) };
-        let owner = Some(self.owner.as_str());
-        let Some(provider) = self.routes().for_message(row.sandbox) else {
-            let error = ErrorPayload::new("provider.not_configured");
-            let change = Change { error: Some(Some(&error)), lease_owner: owner, ..Change::default() };
-            self.apply(id, MessageStatus::Failed, change).await?;
-            return Ok(());
-        };
-        let to = PhoneE164::from_stored(row.to_address.clone());
-        let reference = id.to_string();
+    /// One provider call for one claimed message, turned into its completion.
+    #[tracing::instrument(skip_all, fields(message_id = %c.id))]
+    async fn attempt(&self, c: Claimed, provider: Option<Arc<dyn SmsProvider>>) -> Completion {
         let started_at = now();
-        let result = provider.send(OutgoingSms { to: &to, body: &row.body, reference: &reference }).await;
+        let Some(provider) = provider else {
+            let attempt = Attempt {
+                attempt_no: c.attempts,
+                provider: "none".into(),
+                started_at,
+                finished_at: started_at,
+                http_status: None,
+                provider_error_code: None,
+                error_class: Some(ErrorClass::Permanent.as_str()),
+                outcome: "error",
+            };
+            return Completion {
+                id: c.id,
+                status: MessageStatus::Failed,
+                provider: "none".into(),
+                provider_message_id: None,
+                error: Some(ErrorPayload::new("provider.not_configured")),
+                next_attempt_at: None,
+                attempt,
+                detail: Some("provider.not_configured".into()),
+            };
+        };
+        let to = PhoneE164::from_stored(c.to_address.clone());
+        let reference = c.id.to_string();
+        crate::fault_point!("before_http");
+        let result = provider.send(OutgoingSms { to: &to, body: &c.body, reference: &reference }).await;
+        crate::fault_point!("after_response");
         let finished_at = now();
-        let attempt_no = row.attempts;
+        let mut attempt = Attempt {
+            attempt_no: c.attempts,
+            provider: provider.id().to_owned(),
+            started_at,
+            finished_at,
+            http_status: None,
+            provider_error_code: None,
+            error_class: None,
+            outcome: "accepted",
+        };
         match result {
             Ok(accepted) => {
-                tracing::info!(to = %to.masked(), provider = provider.id(), "provider accepted the message");
-                let attempt = Attempt {
-                    attempt_no,
+                tracing::debug!(to = %to.masked(), provider = provider.id(), "provider accepted the message");
+                attempt.http_status = Some(i32::from(accepted.http_status));
+                Completion {
+                    id: c.id,
+                    status: accepted.status,
                     provider: provider.id().to_owned(),
-                    started_at,
-                    finished_at,
-                    http_status: Some(i32::from(accepted.http_status)),
-                    provider_error_code: None,
-                    error_class: None,
-                    outcome: "accepted",
-                };
-                let change = Change {
-                    provider: Some(provider.id()),
-                    provider_message_id: Some(&accepted.provider_message_id),
-                    error: Some(None),
-                    lease_owner: owner,
-                    attempt: Some(attempt),
-                    ..Change::default()
-                };
-                self.apply(id, accepted.status, change).await?;
+                    provider_message_id: Some(accepted.provider_message_id),
+                    error: None,
+                    next_attempt_at: None,
+                    attempt,
+                    detail: None,
+                }
             }
             Err(e) => {
                 let class = e.class();
-                let exhausted = self.policy.exhausted(u32::try_from(attempt_no).unwrap_or(u32::MAX));
+                let attempts = u32::try_from(c.attempts).unwrap_or(u32::MAX);
+                let policy = self.config().policy;
+                let exhausted =
+                    attempts >= u32::try_from(c.max_attempts).unwrap_or(policy.max_attempts).min(policy.max_attempts);
                 tracing::warn!(to = %to.masked(), provider = provider.id(), code = e.code(), class = class.as_str(), "provider call failed");
-                let payload = crate::Error::from(e.clone()).payload();
-                let attempt = Attempt {
-                    attempt_no,
-                    provider: provider.id().to_owned(),
-                    started_at,
-                    finished_at,
-                    http_status: e.http_status().map(i32::from),
-                    provider_error_code: e.provider_code().map(str::to_owned),
-                    error_class: Some(class.as_str()),
-                    outcome: "error",
-                };
-                let (to_status, next) = if class == ErrorClass::Permanent || exhausted {
+                attempt.http_status = e.http_status().map(i32::from);
+                attempt.provider_error_code = e.provider_code().map(str::to_owned);
+                attempt.error_class = Some(class.as_str());
+                attempt.outcome = "error";
+                let (status, next) = if matches!(e, crate::providers::ProviderError::Timeout) {
+                    // The request may have reached the provider: never resend blindly. `unknown`
+                    // is reconciled by asking the provider (or left to an operator).
+                    (MessageStatus::Unknown, None)
+                } else if class == ErrorClass::Permanent || exhausted {
                     (MessageStatus::Failed, None)
                 } else {
-                    let wait = self.policy.delay(u32::try_from(attempt_no).unwrap_or(1), e.retry_after());
+                    let wait = policy.delay(attempts, e.retry_after());
                     (MessageStatus::Queued, Some(finished_at + chrono::Duration::from_std(wait).unwrap_or_default()))
                 };
-                let change = Change {
-                    provider: Some(provider.id()),
-                    error: Some(Some(&payload)),
+                Completion {
+                    id: c.id,
+                    status,
+                    provider: provider.id().to_owned(),
+                    provider_message_id: None,
+                    error: Some(crate::Error::from(e.clone()).payload()),
                     next_attempt_at: next,
-                    lease_owner: owner,
-                    attempt: Some(attempt),
+                    attempt,
                     detail: Some(format!("{} ({})", e.code(), class.as_str())),
-                    ..Change::default()
-                };
-                self.apply(id, to_status, change).await?;
-                if to_status == MessageStatus::Queued {
-                    self.wake.notify_one();
                 }
             }
         }
-        Ok(())
-    }
-
-    async fn apply(&self, id: Uuid, to: MessageStatus, change: Change<'_>) -> Result<()> {
-        match q::transition(&self.db, id, to, EventSource::Dispatch, change).await? {
-            Transition::Applied { .. } => self.announce(id, to),
-            Transition::Unchanged => {}
-            Transition::Refused { from } => {
-                tracing::warn!(message_id = %id, from = from.as_str(), to = to.as_str(), "status change refused (lease lost?)");
-            }
-        }
-        Ok(())
     }
 
     /// Messages whose sender died mid-call become `unknown`: never resent blindly.
     pub async fn expire_leases(&self) -> Result<usize> {
         let ids = q::expired_leases(&self.db, now()).await?;
-        for id in &ids {
+        let mut n = 0;
+        for id in ids {
             let change = Change { detail: Some("lease expired while sending".into()), ..Change::default() };
             if let Transition::Applied { .. } =
-                q::transition(&self.db, *id, MessageStatus::Unknown, EventSource::Dispatch, change).await?
+                m::transition(&self.db, id, MessageStatus::Unknown, EventSource::Dispatch, change).await?
             {
-                self.announce(*id, MessageStatus::Unknown);
+                self.announce(id, MessageStatus::Unknown);
+                n += 1;
             }
         }
-        Ok(ids.len())
+        Ok(n)
     }
 
-    /// Runs until `shutdown` turns true: wakes on `wake`, at the next due time, or every second.
+    /// Asks providers about `unknown` messages: found → `sent` with the provider's id; not
+    /// found → `queued` again (it never arrived, so sending is not a duplicate). Providers that
+    /// cannot be asked leave the message for an operator (Needs attention).
+    pub async fn reconcile_unknowns(&self) -> Result<usize> {
+        let routes = self.routes();
+        let mut reconciled = 0;
+        for c in q::unknowns(&self.db, 100).await? {
+            let Some(provider) = routes.for_message(c.sandbox) else { continue };
+            let since = q::last_attempt_started(&self.db, c.id).await?.unwrap_or(c.created_at);
+            let known = m::provider_ids_for(&self.db, &c.to_address, provider.id()).await?;
+            let exclude = move |sid: &str| known.contains(sid);
+            let to = PhoneE164::from_stored(c.to_address.clone());
+            let found = provider.find_sent(Lookup { to: &to, body: &c.body, since, exclude: &exclude }).await;
+            let (status, outcome) = match found {
+                Ok(Found::Yes(accepted)) => {
+                    let change = Change {
+                        provider: Some(provider.id()),
+                        provider_message_id: Some(&accepted.provider_message_id),
+                        detail: Some("reconciled: the provider has it".into()),
+                        ..Change::default()
+                    };
+                    (accepted.status, m::transition(&self.db, c.id, accepted.status, EventSource::Poll, change).await?)
+                }
+                Ok(Found::No) => {
+                    let change = Change {
+                        next_attempt_at: Some(now()),
+                        detail: Some("reconciled: the provider never received it; sending again".into()),
+                        ..Change::default()
+                    };
+                    (
+                        MessageStatus::Queued,
+                        m::transition(&self.db, c.id, MessageStatus::Queued, EventSource::Poll, change).await?,
+                    )
+                }
+                Ok(Found::Unsupported) => continue,
+                Err(e) => {
+                    tracing::debug!(message_id = %c.id, code = e.code(), "reconciliation deferred");
+                    continue;
+                }
+            };
+            if let Transition::Applied { .. } = outcome {
+                reconciled += 1;
+                self.announce(c.id, status);
+                if status == MessageStatus::Queued {
+                    self.wake.notify_one();
+                }
+            }
+        }
+        Ok(reconciled)
+    }
+
+    /// Runs until `shutdown` turns true: wakes on `wake` (and PostgreSQL NOTIFY), at the next due
+    /// time, or every second.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut last_lease_check = std::time::Instant::now();
+        if let Db::Postgres(pool) = &self.db {
+            spawn_listener(pool.clone(), Arc::clone(&self.wake), shutdown.clone());
+        }
+        let mut last_check = std::time::Instant::now();
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let claimed = match self.run_once().await {
-                Ok(n) => n,
+            let round = match self.run_once().await {
+                Ok(r) => r,
                 Err(e) => {
-                    tracing::warn!(error = %e, "dispatcher could not claim; retrying shortly");
-                    0
+                    tracing::warn!(error = %e, "dispatcher round failed; retrying shortly");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    Round::default()
                 }
             };
-            if last_lease_check.elapsed() > Duration::from_secs(5) {
-                last_lease_check = std::time::Instant::now();
+            if last_check.elapsed() > Duration::from_secs(2) {
+                last_check = std::time::Instant::now();
                 if let Err(e) = self.expire_leases().await {
                     tracing::warn!(error = %e, "lease check failed");
                 }
+                if let Err(e) = self.reconcile_unknowns().await {
+                    tracing::warn!(error = %e, "reconciliation failed");
+                }
             }
-            if claimed as i64 >= self.batch {
+            if round.claimed as i64 >= self.batch {
                 continue;
             }
-            let sleep = match q::next_due_at(&self.db).await {
-                Ok(Some(at)) => (at - now()).to_std().unwrap_or(Duration::ZERO).min(Duration::from_secs(1)),
+            let sleep = match m::next_due_at(&self.db).await {
+                Ok(Some(at)) => (at - now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO)
+                    .clamp(Duration::from_millis(5), Duration::from_secs(1)),
                 _ => Duration::from_secs(1),
             };
             tokio::select! {
@@ -213,4 +321,38 @@ impl Dispatcher {
             }
         }
     }
+}
+
+/// The channel new messages are announced on (PostgreSQL).
+pub const NOTIFY_CHANNEL: &str = "wasel_outbox";
+
+/// Wakes this process's dispatchers within milliseconds of an enqueue by any process.
+fn spawn_listener(pool: sqlx::PgPool, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        loop {
+            let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::debug!(error = %e, "LISTEN connection failed; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                        _ = shutdown.changed() => return,
+                    }
+                }
+            };
+            if listener.listen(NOTIFY_CHANNEL).await.is_err() {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            loop {
+                tokio::select! {
+                    n = listener.recv() => match n {
+                        Ok(_) => wake.notify_one(),
+                        Err(_) => break,
+                    },
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+    });
 }

@@ -6,7 +6,7 @@ pub mod policy;
 pub mod reports;
 
 pub use dispatcher::{Dispatcher, SmsRoutes};
-pub use policy::RetryPolicy;
+pub use policy::{OutboxConfig, QuietHours, RetryPolicy};
 
 use uuid::Uuid;
 

@@ -4,6 +4,13 @@ use std::time::Duration;
 
 use rand::Rng;
 
+/// The outbox's settings for one channel, changeable while workers run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxConfig {
+    pub policy: RetryPolicy,
+    pub quiet_hours: Option<QuietHours>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     pub max_attempts: u32,
@@ -54,5 +61,82 @@ mod tests {
     fn retry_after_is_a_floor() {
         let p = RetryPolicy::default();
         assert!(p.delay(1, Some(Duration::from_secs(30))) >= Duration::from_secs(30));
+    }
+}
+
+/// Hours (Asia/Riyadh) when non-urgent messages wait: `22:00-07:00` wraps midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    pub start: chrono::NaiveTime,
+    pub end: chrono::NaiveTime,
+}
+
+impl QuietHours {
+    /// Parses `HH:MM-HH:MM`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (a, b) = s.trim().split_once('-')?;
+        let start = chrono::NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?;
+        let end = chrono::NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?;
+        (start != end).then_some(Self { start, end })
+    }
+
+    fn local(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono_tz::Tz> {
+        at.with_timezone(&chrono_tz::Asia::Riyadh)
+    }
+
+    pub fn contains(&self, at: chrono::DateTime<chrono::Utc>) -> bool {
+        let t = Self::local(at).time();
+        if self.start < self.end { t >= self.start && t < self.end } else { t >= self.start || t < self.end }
+    }
+
+    /// The first minute at or after `at` outside the quiet hours.
+    pub fn next_allowed(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        use chrono::TimeZone;
+        if !self.contains(at) {
+            return at;
+        }
+        let local = Self::local(at);
+        let mut day = local.date_naive();
+        if self.start > self.end && local.time() >= self.start {
+            day = day.succ_opt().unwrap_or(day);
+        }
+        chrono_tz::Asia::Riyadh
+            .from_local_datetime(&day.and_time(self.end))
+            .earliest()
+            .map_or(at, |d| d.with_timezone(&chrono::Utc))
+    }
+}
+
+#[cfg(test)]
+mod quiet_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use chrono::TimeZone;
+
+    fn riyadh(h: u32, m: u32) -> chrono::DateTime<chrono::Utc> {
+        chrono_tz::Asia::Riyadh.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap().with_timezone(&chrono::Utc)
+    }
+
+    #[test]
+    fn a_night_window_defers_to_the_next_morning() {
+        let q = QuietHours::parse("22:00-07:00").unwrap();
+        assert!(
+            q.contains(riyadh(23, 30))
+                && q.contains(riyadh(3, 0))
+                && !q.contains(riyadh(7, 0))
+                && !q.contains(riyadh(12, 0))
+        );
+        let next = q.next_allowed(riyadh(23, 30)).with_timezone(&chrono_tz::Asia::Riyadh);
+        assert_eq!((next.format("%d %H:%M").to_string()), "26 07:00");
+        let next = q.next_allowed(riyadh(3, 0)).with_timezone(&chrono_tz::Asia::Riyadh);
+        assert_eq!((next.format("%d %H:%M").to_string()), "25 07:00");
+        assert_eq!(q.next_allowed(riyadh(12, 0)), riyadh(12, 0));
+    }
+
+    #[test]
+    fn a_day_window_works_too_and_nonsense_is_refused() {
+        let q = QuietHours::parse("13:00-15:00").unwrap();
+        assert!(q.contains(riyadh(14, 0)) && !q.contains(riyadh(16, 0)));
+        assert!(QuietHours::parse("25:00-07:00").is_none() && QuietHours::parse("07:00-07:00").is_none());
     }
 }

@@ -158,11 +158,22 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
+/// A provider call's time limit for a given lease: at most 15 s, at most a third of the lease.
+pub fn request_timeout(lease: Duration) -> Duration {
+    (lease / 3).clamp(Duration::from_millis(500), Duration::from_secs(15))
+}
+
 /// One HTTP client for all adapters: rustls, short connect timeout, bounded total time.
 pub fn http_client() -> reqwest::Client {
+    http_client_with_timeout(Duration::from_secs(15))
+}
+
+/// The same, with a total time limit per request (kept well under the outbox lease, so a lease
+/// never expires while its call could still be answered).
+pub fn http_client_with_timeout(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(15))
+        .connect_timeout(Duration::from_secs(5).min(timeout))
+        .timeout(timeout)
         .user_agent(concat!("wasel/", env!("CARGO_PKG_VERSION")))
         .build()
         // Building only fails when the TLS backend cannot initialise, which is a broken install.

@@ -40,7 +40,52 @@ macro_rules! on_db {
     };
 }
 
+/// An open transaction on either backend, for writes that must commit together (a message and
+/// the row that caused it, an operator action and its audit entry).
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Like [`on_db!`], for a [`Tx`]: `$t` is the `&mut Transaction` of the live backend.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $t:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite($t) => $body,
+            $crate::store::Tx::Postgres($t) => $body,
+        }
+    };
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
 impl Db {
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite, so it never fails half-way on a
+    /// lock upgrade).
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
     /// `sqlite://path?mode=rwc`, `sqlite::memory:`, or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {

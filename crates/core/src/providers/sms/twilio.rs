@@ -10,7 +10,7 @@
 use serde::Deserialize;
 
 use crate::domain::MessageStatus;
-use crate::providers::sms::{Accepted, OutgoingSms, Report, SmsProvider};
+use crate::providers::sms::{Accepted, Found, Lookup, OutgoingSms, Report, SmsProvider};
 use crate::providers::{BoxFuture, ProviderError, retry_after};
 
 pub const ID: &str = "twilio";
@@ -38,6 +38,20 @@ struct MessageResource {
     sid: String,
     status: String,
     error_code: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListedMessage {
+    sid: String,
+    status: String,
+    body: Option<String>,
+    date_created: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MessageList {
+    messages: Vec<ListedMessage>,
+    next_page_uri: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,4 +187,53 @@ impl SmsProvider for TwilioSms {
             Ok(Some(Report { status, provider_status: resource.status, provider_error_code }))
         })
     }
+
+    /// Twilio can list messages by recipient and day: a crash mid-call is reconciled by looking
+    /// for the same text sent to the same number since the attempt started.
+    fn find_sent<'a>(&'a self, lookup: Lookup<'a>) -> BoxFuture<'a, Result<Found, ProviderError>> {
+        Box::pin(async move {
+            let day = lookup.since.format("%Y-%m-%d").to_string();
+            let mut url =
+                format!("{}?To={}&DateSent%3E={day}&PageSize=200", self.messages_url(), urlencode(lookup.to.as_str()));
+            for _page in 0..10 {
+                let response = self
+                    .http
+                    .get(&url)
+                    .basic_auth(&self.account_sid, Some(&self.auth_token))
+                    .send()
+                    .await
+                    .map_err(|e| ProviderError::from_transport(&e))?;
+                let http_status = response.status().as_u16();
+                if !response.status().is_success() {
+                    return Err(Self::error_from(response).await);
+                }
+                let list: MessageList = response.json().await.map_err(|e| ProviderError::BadResponse {
+                    http_status: Some(http_status),
+                    detail: e.to_string(),
+                })?;
+                for m in list.messages {
+                    let created = m.date_created.as_deref().and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok());
+                    let recent = created.is_none_or(|c| c >= lookup.since - chrono::Duration::minutes(2));
+                    if recent && m.body.as_deref() == Some(lookup.body) && !(lookup.exclude)(&m.sid) {
+                        let status = Self::map_status(&m.status).unwrap_or(MessageStatus::Sent);
+                        return Ok(Found::Yes(Accepted { provider_message_id: m.sid, status, http_status }));
+                    }
+                }
+                match list.next_page_uri {
+                    Some(next) => url = format!("{}{next}", self.base_url),
+                    None => return Ok(Found::No),
+                }
+            }
+            Ok(Found::No)
+        })
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -10,8 +10,10 @@ use uuid::Uuid;
 
 use crate::domain::{EventSource, MessageStatus};
 use crate::error::{Error, ErrorPayload, Result};
-use crate::on_db;
-use crate::store::{Db, now};
+use crate::store::{Db, Tx, now};
+use crate::{on_db, on_tx};
+
+pub use super::outbox::Attempt;
 
 const COLUMNS: &str = "m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
      m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
@@ -73,29 +75,56 @@ pub struct NewMessage {
     pub sandbox: bool,
     pub max_attempts: i32,
     pub created_by: Option<String>,
+    /// `queued`, or `scheduled` when it must wait for `send_at`.
+    pub status: MessageStatus,
+    /// When a worker may first take it (now, `send_at`, or the end of quiet hours).
+    pub next_attempt_at: DateTime<Utc>,
+    pub send_at: Option<DateTime<Utc>>,
+    /// After this it is `expired` instead of sent.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// Writes a queued message, or returns the one already written for the same idempotency key.
 /// The second value says whether this call created it.
 pub async fn enqueue(db: &Db, new: &NewMessage) -> Result<(MessageRow, bool)> {
+    let mut tx = db.begin().await?;
+    let (row, created) = enqueue_in(&mut tx, new).await?;
+    tx.commit().await?;
+    if created {
+        notify_workers(db).await?;
+    }
+    Ok((row, created))
+}
+
+/// Wakes idle workers in every process (PostgreSQL); if lost, they still poll within a second.
+pub async fn notify_workers(db: &Db) -> Result<()> {
+    if let Db::Postgres(p) = db {
+        sqlx::query("SELECT pg_notify('wasel_outbox', '')").execute(p).await?;
+    }
+    Ok(())
+}
+
+/// [`enqueue`] inside the caller's transaction: the row that caused the message (a rule firing,
+/// a campaign, a compose action) and the message commit together, or neither does. The row is
+/// read back inside the transaction, as written, before any worker can claim it.
+pub async fn enqueue_in(tx: &mut Tx, new: &NewMessage) -> Result<(MessageRow, bool)> {
     const INSERT: &str = "INSERT INTO messages (id, idempotency_key, channel, status, to_address, guardian_id, body, encoding, \
-         segments, urgent, sandbox, max_attempts, next_attempt_at, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $12) \
+         segments, urgent, sandbox, max_attempts, next_attempt_at, send_at, expires_at, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
          ON CONFLICT (idempotency_key) DO NOTHING";
-    const EVENT: &str = "INSERT INTO message_events (id, message_id, status, source, at, detail) VALUES ($1, $2, 'queued', 'operator', $3, NULL)";
+    const EVENT: &str = "INSERT INTO message_events (id, message_id, status, source, at, detail) VALUES ($1, $2, $3, 'operator', $4, $5)";
     const BY_KEY: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
          m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
          m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, \
          g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id WHERE m.idempotency_key = $1";
     debug_assert!(BY_KEY.contains(COLUMNS));
     let (id, at) = (Uuid::now_v7(), now());
-    // Read back inside the transaction: the row is seen as written, before any worker can claim it.
-    let (row, created) = on_db!(db, p => {
-        let mut tx = p.begin().await?;
+    let out = on_tx!(tx, t => {
         let inserted = sqlx::query(INSERT)
             .bind(id)
             .bind(&new.idempotency_key)
             .bind(new.channel)
+            .bind(new.status.as_str())
             .bind(&new.to_address)
             .bind(new.guardian_id)
             .bind(&new.body)
@@ -104,20 +133,23 @@ pub async fn enqueue(db: &Db, new: &NewMessage) -> Result<(MessageRow, bool)> {
             .bind(new.urgent)
             .bind(new.sandbox)
             .bind(new.max_attempts)
-            .bind(at)
+            .bind(new.next_attempt_at)
+            .bind(new.send_at)
+            .bind(new.expires_at)
             .bind(&new.created_by)
-            .execute(&mut *tx)
+            .bind(at)
+            .execute(&mut **t)
             .await?
             .rows_affected()
             == 1;
         if inserted {
-            sqlx::query(EVENT).bind(Uuid::now_v7()).bind(id).bind(at).execute(&mut *tx).await?;
+            let detail = (new.next_attempt_at > at).then(|| format!("not before {}", new.next_attempt_at.to_rfc3339()));
+            sqlx::query(EVENT).bind(Uuid::now_v7()).bind(id).bind(new.status.as_str()).bind(at).bind(detail).execute(&mut **t).await?;
         }
-        let row: MessageRow = sqlx::query_as(BY_KEY).bind(&new.idempotency_key).fetch_one(&mut *tx).await?;
-        tx.commit().await?;
+        let row: MessageRow = sqlx::query_as(BY_KEY).bind(&new.idempotency_key).fetch_one(&mut **t).await?;
         (row, inserted)
     });
-    Ok((row, created))
+    Ok(out)
 }
 
 pub async fn by_idempotency_key(db: &Db, key: &str) -> Result<Option<MessageRow>> {
@@ -150,64 +182,11 @@ pub async fn list(db: &Db, status: Option<MessageStatus>, limit: i64) -> Result<
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(status).bind(limit).fetch_all(p).await?))
 }
 
-/// Moves up to `limit` due queued messages to `sending` under a lease held by `owner`.
-pub async fn claim_due(db: &Db, owner: &str, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>> {
-    debug_assert!(MessageStatus::Sending.can_follow(MessageStatus::Queued));
-    const PG: &str = "UPDATE messages SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
-         attempts = attempts + 1, updated_at = $3 \
-         WHERE id IN (SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $3 \
-                      ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING id";
-    const SQLITE: &str = "UPDATE messages SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
-         attempts = attempts + 1, updated_at = $3 \
-         WHERE id IN (SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $3 \
-                      ORDER BY next_attempt_at LIMIT $4) \
-         RETURNING id";
-    const EVENT: &str = "INSERT INTO message_events (id, message_id, status, source, at, detail) VALUES ($1, $2, 'sending', 'dispatch', $3, $4)";
-    let at = now();
-    let ids: Vec<Uuid> = match db {
-        Db::Sqlite(p) => {
-            let mut tx = p.begin().await?;
-            let ids: Vec<(Uuid,)> =
-                sqlx::query_as(SQLITE).bind(owner).bind(lease_until).bind(at).bind(limit).fetch_all(&mut *tx).await?;
-            for (id,) in &ids {
-                sqlx::query(EVENT).bind(Uuid::now_v7()).bind(id).bind(at).bind(owner).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            ids.into_iter().map(|(id,)| id).collect()
-        }
-        Db::Postgres(p) => {
-            let mut tx = p.begin().await?;
-            let ids: Vec<(Uuid,)> =
-                sqlx::query_as(PG).bind(owner).bind(lease_until).bind(at).bind(limit).fetch_all(&mut *tx).await?;
-            for (id,) in &ids {
-                sqlx::query(EVENT).bind(Uuid::now_v7()).bind(id).bind(at).bind(owner).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            ids.into_iter().map(|(id,)| id).collect()
-        }
-    };
-    Ok(ids)
-}
-
 /// The earliest time a queued message becomes due, to sleep until then.
 pub async fn next_due_at(db: &Db) -> Result<Option<DateTime<Utc>>> {
     const SQL: &str = "SELECT MIN(next_attempt_at) FROM messages WHERE status = 'queued'";
     let (at,): (Option<DateTime<Utc>>,) = on_db!(db, p => sqlx::query_as(SQL).fetch_one(p).await?);
     Ok(at)
-}
-
-/// One call to a provider, as recorded in `message_attempts`.
-#[derive(Debug, Clone)]
-pub struct Attempt {
-    pub attempt_no: i32,
-    pub provider: String,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: DateTime<Utc>,
-    pub http_status: Option<i32>,
-    pub provider_error_code: Option<String>,
-    pub error_class: Option<&'static str>,
-    pub outcome: &'static str,
 }
 
 /// What else changes with a status.
@@ -239,7 +218,7 @@ pub enum Transition {
 
 /// The one place a single message changes status. Reads the current status, checks the rule,
 /// and updates only if nobody changed the row in between; the event (and the attempt, if any)
-/// commit with it.
+/// commit with it. Retries a few times when another writer got there first.
 pub async fn transition(
     db: &Db,
     id: Uuid,
@@ -247,6 +226,32 @@ pub async fn transition(
     source: EventSource,
     change: Change<'_>,
 ) -> Result<Transition> {
+    for _ in 0..3 {
+        let mut tx = db.begin().await?;
+        match transition_in(&mut tx, id, to, source, &change).await? {
+            Some(outcome) => {
+                if matches!(outcome, Transition::Applied { .. }) {
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
+                return Ok(outcome);
+            }
+            None => tx.rollback().await?,
+        }
+    }
+    Err(Error::Internal(format!("message {id} kept changing under a status update")))
+}
+
+/// [`transition`] inside a caller's transaction (to commit it with an audit entry, say).
+/// `None` when the row changed between the read and the write.
+pub async fn transition_in(
+    tx: &mut Tx,
+    id: Uuid,
+    to: MessageStatus,
+    source: EventSource,
+    change: &Change<'_>,
+) -> Result<Option<Transition>> {
     const CURRENT: &str = "SELECT status, lease_owner FROM messages WHERE id = $1";
     const UPDATE: &str = "UPDATE messages SET status = $2, updated_at = $3, \
          provider = COALESCE($4, provider), provider_message_id = COALESCE($5, provider_message_id), \
@@ -267,74 +272,88 @@ pub async fn transition(
     let set_error = change.error.is_some();
     let error_code = change.error.flatten().map(|e| e.code.clone());
     let error_params = change.error.flatten().map(|e| Json(e.params.clone()));
-    for _ in 0..3 {
-        let at = now();
-        let outcome = on_db!(db, p => {
-            let mut tx = p.begin().await?;
-            let current: Option<(String, Option<String>)> = sqlx::query_as(CURRENT).bind(id).fetch_optional(&mut *tx).await?;
-            let Some((from, holder)) = current else {
-                return Err(Error::NotFound { what: "message" });
-            };
-            let from = MessageStatus::parse(&from).unwrap_or(MessageStatus::Unknown);
-            if from == to {
-                return Ok(Transition::Unchanged);
-            }
-            let lease_ok = change.lease_owner.is_none_or(|owner| holder.as_deref() == Some(owner));
-            if !to.can_follow(from) || !lease_ok {
-                return Ok(Transition::Refused { from });
-            }
-            let updated = sqlx::query(UPDATE)
+    let at = now();
+    let outcome = on_tx!(tx, t => {
+        let current: Option<(String, Option<String>)> = sqlx::query_as(CURRENT).bind(id).fetch_optional(&mut **t).await?;
+        let Some((from, holder)) = current else {
+            return Err(Error::NotFound { what: "message" });
+        };
+        let from = MessageStatus::parse(&from).unwrap_or(MessageStatus::Unknown);
+        if from == to {
+            return Ok(Some(Transition::Unchanged));
+        }
+        let lease_ok = change.lease_owner.is_none_or(|owner| holder.as_deref() == Some(owner));
+        if !to.can_follow(from) || !lease_ok {
+            return Ok(Some(Transition::Refused { from }));
+        }
+        let updated = sqlx::query(UPDATE)
+            .bind(id)
+            .bind(to.as_str())
+            .bind(at)
+            .bind(change.provider)
+            .bind(change.provider_message_id)
+            .bind(set_error)
+            .bind(&error_code)
+            .bind(&error_params)
+            .bind(change.next_attempt_at)
+            .bind(from.as_str())
+            .execute(&mut **t)
+            .await?
+            .rows_affected();
+        if updated == 1 {
+            sqlx::query(EVENT)
+                .bind(Uuid::now_v7())
                 .bind(id)
                 .bind(to.as_str())
+                .bind(source.as_str())
                 .bind(at)
-                .bind(change.provider)
-                .bind(change.provider_message_id)
-                .bind(set_error)
-                .bind(&error_code)
-                .bind(&error_params)
-                .bind(change.next_attempt_at)
-                .bind(from.as_str())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if updated == 1 {
-                sqlx::query(EVENT)
+                .bind(&change.detail)
+                .execute(&mut **t)
+                .await?;
+            if let Some(a) = &change.attempt {
+                let latency = (a.finished_at - a.started_at).num_milliseconds();
+                sqlx::query(ATTEMPT)
                     .bind(Uuid::now_v7())
                     .bind(id)
-                    .bind(to.as_str())
-                    .bind(source.as_str())
-                    .bind(at)
-                    .bind(&change.detail)
-                    .execute(&mut *tx)
+                    .bind(a.attempt_no)
+                    .bind(&a.provider)
+                    .bind(a.started_at)
+                    .bind(a.finished_at)
+                    .bind(latency)
+                    .bind(a.http_status)
+                    .bind(&a.provider_error_code)
+                    .bind(a.error_class)
+                    .bind(a.outcome)
+                    .execute(&mut **t)
                     .await?;
-                if let Some(a) = &change.attempt {
-                    let latency = (a.finished_at - a.started_at).num_milliseconds();
-                    sqlx::query(ATTEMPT)
-                        .bind(Uuid::now_v7())
-                        .bind(id)
-                        .bind(a.attempt_no)
-                        .bind(&a.provider)
-                        .bind(a.started_at)
-                        .bind(a.finished_at)
-                        .bind(latency)
-                        .bind(a.http_status)
-                        .bind(&a.provider_error_code)
-                        .bind(a.error_class)
-                        .bind(a.outcome)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Some(Transition::Applied { from })
-            } else {
-                None
             }
-        });
-        if let Some(outcome) = outcome {
-            return Ok(outcome);
+            Some(Transition::Applied { from })
+        } else {
+            None
         }
-    }
-    Err(Error::Internal(format!("message {id} kept changing under a status update")))
+    });
+    Ok(outcome)
+}
+
+/// Moves a queued or scheduled message's due time (retry now), with an operator event.
+pub async fn reschedule_in(
+    tx: &mut Tx,
+    id: Uuid,
+    status: MessageStatus,
+    at: DateTime<Utc>,
+    detail: Option<String>,
+) -> Result<bool> {
+    const UPDATE: &str =
+        "UPDATE messages SET next_attempt_at = $2, updated_at = $2, status = 'queued' WHERE id = $1 AND status = $3";
+    const EVENT: &str = "INSERT INTO message_events (id, message_id, status, source, at, detail) VALUES ($1, $2, 'queued', 'operator', $3, $4)";
+    let changed = on_tx!(tx, t => {
+        let n = sqlx::query(UPDATE).bind(id).bind(at).bind(status.as_str()).execute(&mut **t).await?.rows_affected();
+        if n == 1 {
+            sqlx::query(EVENT).bind(Uuid::now_v7()).bind(id).bind(at).bind(detail).execute(&mut **t).await?;
+        }
+        n == 1
+    });
+    Ok(changed)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -354,6 +373,7 @@ pub async fn events(db: &Db, message_id: Uuid) -> Result<Vec<EventRow>> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttemptRow {
     pub attempt_no: i32,
+    pub started_at: DateTime<Utc>,
     pub provider: String,
     pub latency_ms: Option<i64>,
     pub http_status: Option<i32>,
@@ -363,7 +383,7 @@ pub struct AttemptRow {
 }
 
 pub async fn attempts(db: &Db, message_id: Uuid) -> Result<Vec<AttemptRow>> {
-    const SQL: &str = "SELECT attempt_no, provider, latency_ms, http_status, provider_error_code, error_class, outcome \
+    const SQL: &str = "SELECT attempt_no, started_at, provider, latency_ms, http_status, provider_error_code, error_class, outcome \
                        FROM message_attempts WHERE message_id = $1 ORDER BY started_at, id";
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(message_id).fetch_all(p).await?))
 }
@@ -376,9 +396,9 @@ pub async fn awaiting_report(db: &Db, provider: &str, since: DateTime<Utc>, limi
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(provider).bind(since).bind(limit).fetch_all(p).await?))
 }
 
-/// Messages whose sender died mid-call: the lease ran out while `sending`.
-pub async fn expired_leases(db: &Db, at: DateTime<Utc>) -> Result<Vec<Uuid>> {
-    const SQL: &str = "SELECT id FROM messages WHERE status = 'sending' AND lease_expires_at < $1";
-    let rows: Vec<(Uuid,)> = on_db!(db, p => sqlx::query_as(SQL).bind(at).fetch_all(p).await?);
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+/// Provider ids already matched to messages to `to`, so reconciliation never claims one twice.
+pub async fn provider_ids_for(db: &Db, to: &str, provider: &str) -> Result<std::collections::HashSet<String>> {
+    const SQL: &str = "SELECT provider_message_id FROM messages WHERE to_address = $1 AND provider = $2 AND provider_message_id IS NOT NULL";
+    let rows: Vec<(String,)> = on_db!(db, p => sqlx::query_as(SQL).bind(to).bind(provider).fetch_all(p).await?);
+    Ok(rows.into_iter().map(|(s,)| s).collect())
 }

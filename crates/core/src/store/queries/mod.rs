@@ -2,4 +2,5 @@
 
 pub mod guardians;
 pub mod messages;
+pub mod outbox;
 pub mod settings;
