@@ -246,7 +246,12 @@ impl Dispatcher {
                         detail: Some("reconciled: the provider has it".into()),
                         ..Change::default()
                     };
-                    (accepted.status, m::transition(&self.db, c.id, accepted.status, EventSource::Poll, change).await?)
+                    // Only "the provider has it" is settled here; what happened next (delivered,
+                    // undelivered with its code) comes from the status poll or callback.
+                    (
+                        MessageStatus::Sent,
+                        m::transition(&self.db, c.id, MessageStatus::Sent, EventSource::Poll, change).await?,
+                    )
                 }
                 Ok(Found::No) => {
                     let change = Change {
