@@ -1,6 +1,7 @@
 // @ts-check
 // Drives the real desktop window through tauri-driver (WebDriver): Arabic first, a send that fails
-// and keeps the draft, a send that is delivered by the simulator, then the same screens in English.
+// and keeps the draft, a send that is delivered by the simulator, a message scheduled an hour ahead
+// and cancelled from its details, then the same screens in English.
 //
 // Needs (started by the system-test scripts, not here): Xvfb, tauri-driver on
 // 127.0.0.1:${TAURI_DRIVER_PORT:-4444}, and WASEL_APP_BIN = path of the built app binary.
@@ -20,8 +21,9 @@ const APP_BIN = process.env.WASEL_APP_BIN;
 const BROWSER_URL = process.env.WASEL_E2E_BROWSER_URL;
 const SHOTS = path.resolve(process.env.WASEL_SCREENSHOTS || "../target/screenshots");
 const ARABIC = /[\u0600-\u06FF]/;
-const SCREENS = /** @type {const} */ (["compose", "messages", "settings"]);
+const SCREENS = /** @type {const} */ (["compose", "messages", "attention", "settings"]);
 const BODY = "تذكير: موعد جلسة العلاج الطبيعي غدًا الساعة 9:30 صباحًا.";
+const SCHEDULED_BODY = "تذكير: اجتماع أولياء الأمور اليوم بعد ساعة في قاعة المركز.";
 
 /** @type {WebdriverIO.Browser} */
 let browser;
@@ -76,15 +78,19 @@ async function fontsReady() {
   });
 }
 
-/** @param {"compose" | "messages" | "settings"} screen */
+/** @param {(typeof SCREENS)[number]} screen */
 async function open(screen) {
   await (await byTestId(`nav-${screen}`)).click();
-  const marker = {
-    compose: '[data-testid="compose-to"]',
-    messages: '[data-testid="messages-table"], [data-testid="messages-empty"]',
-    settings: '[data-testid="settings-twilio-sid"]',
+  // Every selector must match before the screen counts as open (settings loads two cards).
+  const markers = {
+    compose: ['[data-testid="compose-to"]'],
+    messages: ['[data-testid="messages-table"], [data-testid="messages-empty"]'],
+    attention: ['[data-testid="attention-table"], [data-testid="attention-empty"]'],
+    settings: ['[data-testid="settings-twilio-sid"]', '[data-testid="outbox-max-attempts"]'],
   }[screen];
-  await browser.$(marker).waitForExist({ timeout: 15_000, timeoutMsg: `the ${screen} screen did not open` });
+  for (const marker of markers) {
+    await browser.$(marker).waitForExist({ timeout: 15_000, timeoutMsg: `the ${screen} screen did not open` });
+  }
 }
 
 /**
@@ -104,6 +110,55 @@ async function replaceText(id, text) {
     timeoutMsg: `${id} does not hold the typed text`,
   });
   return field;
+}
+
+/**
+ * Sets a date/time field the way React sees typing. WebDriver keystrokes into `datetime-local`
+ * depend on the engine and the system locale (segment order, 12/24 h), so the value is set in the
+ * page through the native setter, followed by the input event React listens to.
+ * @param {string} id
+ * @param {string} value
+ */
+async function setFieldValue(id, value) {
+  const field = await byTestId(id);
+  await browser.execute(
+    (el, text) => {
+      const input = /** @type {HTMLInputElement} */ (el);
+      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")?.set;
+      if (setter) setter.call(input, text);
+      else input.value = text;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    },
+    /** @type {any} */ (field),
+    value,
+  );
+  await browser.waitUntil(async () => (await field.getValue()) === value, {
+    timeoutMsg: `${id} does not hold ${value}`,
+  });
+  return field;
+}
+
+/**
+ * `YYYY-MM-DDTHH:mm` on the Riyadh wall clock, what the compose form's date/time fields take.
+ * Saudi Arabia keeps UTC+3 all year (no daylight saving), so no time-zone database is needed.
+ * @param {number} epochMs
+ */
+function riyadhWallClock(epochMs) {
+  return new Date(epochMs + 3 * 60 * 60_000).toISOString().slice(0, 16);
+}
+
+/**
+ * Clicks a button inside a drawer or modal once its slide/fade transition has settled, so the
+ * click lands where the button is rather than where it was a frame ago.
+ * @param {string} id
+ */
+async function clickSettled(id) {
+  const button = await byTestId(id);
+  await button.waitForDisplayed({ timeout: 15_000, timeoutMsg: `${id} never appeared` });
+  await browser.pause(300);
+  await button.click();
+  return button;
 }
 
 /** @param {string} name */
@@ -208,6 +263,78 @@ describe("Wasel console (desktop window)", () => {
     await timeline.waitForExist({ reverse: true, timeout: 10_000 });
   });
 
+  it("schedules a message an hour ahead (Riyadh time), then cancels it from its details", async () => {
+    await open("compose");
+    await replaceText("compose-to", "0555001234");
+    await replaceText("compose-body", SCHEDULED_BODY);
+    const toggle = await byTestId("compose-schedule-toggle");
+    assert.equal(await toggle.getAttribute("aria-expanded"), "false", "scheduling should start closed");
+    await toggle.click();
+    await (await byTestId("compose-send-at")).waitForDisplayed({
+      timeout: 10_000,
+      timeoutMsg: "the scheduling section did not open",
+    });
+    const sendAt = riyadhWallClock(Date.now() + 60 * 60_000);
+    await setFieldValue("compose-send-at", sendAt);
+    // The field spells the chosen moment out in Riyadh time once it holds a whole date and time.
+    const spelled = await byTestId("compose-send-at-riyadh");
+    await spelled.waitForDisplayed({ timeout: 10_000, timeoutMsg: "the send time was not understood" });
+    const [hh, mm] = sendAt.slice(11).split(":");
+    const clock = [`${hh}:${mm}`, `${Number(hh) % 12 || 12}:${mm}`]; // 24 h in English, 12 h in Arabic
+    const words = await textOf(spelled);
+    assert.ok(clock.some((c) => words.includes(c)), `the spelled-out time is not ${clock.join(" / ")}: ${words}`);
+    await (await byTestId("compose-send")).click();
+
+    const success = await byTestId("compose-success");
+    await browser.waitUntil(
+      async () => (await success.isExisting()) && (await success.getAttribute("data-status")) === "scheduled",
+      { timeout: 20_000, timeoutMsg: "the message was not scheduled" },
+    );
+    const id = await success.getAttribute("data-message-id");
+    assert.ok(id, "the success alert does not name the message");
+    assert.match(await textOf(success), ARABIC);
+    await screenshot("ar-scheduled");
+
+    await open("messages");
+    const row = async () => browser.$(`[data-testid="message-row"][data-id="${id}"]`);
+    const rowStatus = async () => {
+      const r = await row();
+      return (await r.isExisting()) ? r.getAttribute("data-status") : null;
+    };
+    await browser.waitUntil(async () => (await rowStatus()) === "scheduled", {
+      timeout: 15_000,
+      interval: 500,
+      timeoutMsg: "the scheduled message is not listed as scheduled",
+    });
+    assert.match(await textOf(await (await row()).$('[data-testid="message-status"]')), ARABIC);
+
+    // WebKitWebDriver will not click a <tr>; the row handles clicks itself.
+    await browser.execute((r) => /** @type {HTMLElement} */ (r).click(), /** @type {any} */ (await row()));
+    const drawerStatus = await byTestId("drawer-status");
+    await drawerStatus.waitForDisplayed({ timeout: 15_000, timeoutMsg: "the message details did not open" });
+    assert.equal(await drawerStatus.getAttribute("data-status"), "scheduled");
+    await clickSettled("action-cancel");
+    const confirm = await byTestId("confirm-action");
+    await confirm.waitForDisplayed({ timeout: 10_000, timeoutMsg: "cancelling did not ask first" });
+    assert.match(await textOf(await byTestId("confirm-modal")), ARABIC);
+    await screenshot("ar-confirm-cancel");
+    await clickSettled("confirm-action");
+
+    await browser.waitUntil(
+      async () => (await (await byTestId("drawer-status")).getAttribute("data-status")) === "cancelled",
+      { timeout: 15_000, timeoutMsg: "the drawer never showed the message cancelled" },
+    );
+    await browser.waitUntil(async () => (await rowStatus()) === "cancelled", {
+      timeout: 15_000,
+      interval: 500,
+      timeoutMsg: "the list never showed the message cancelled",
+    });
+    assert.equal(await (await byTestId("action-cancel")).isExisting(), false, "a cancelled message still offers Cancel");
+    await screenshot("ar-cancelled");
+    await browser.keys("Escape");
+    await (await byTestId("drawer-status")).waitForExist({ reverse: true, timeout: 10_000 });
+  });
+
   it("switches to English, left to right", async () => {
     await (await byTestId("lang-toggle")).click();
     await waitForDir("ltr");
@@ -215,6 +342,8 @@ describe("Wasel console (desktop window)", () => {
     assert.equal(await textOf(await byTestId("nav-compose")), "Compose");
     assert.equal(await textOf(await byTestId("nav-messages")), "Messages");
     assert.equal(await textOf(await byTestId("nav-settings")), "Settings");
+    // The attention item may carry a count badge after its label.
+    assert.match(await textOf(await byTestId("nav-attention")), /^Needs attention/);
     assert.equal(await textOf(await byTestId("lang-toggle")), "العربية");
     await screenshotAllScreens("en");
   });

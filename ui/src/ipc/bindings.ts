@@ -14,8 +14,13 @@ export const commands = {
 	listMessages: (filter: MessageFilter) => typedError<MessageView[], ErrorPayload>(__TAURI_INVOKE("list_messages", { filter })),
 	messageTimeline: (id: string) => typedError<MessageEventView[], ErrorPayload>(__TAURI_INVOKE("message_timeline", { id })),
 	listGuardians: () => typedError<GuardianView[], ErrorPayload>(__TAURI_INVOKE("list_guardians")),
+	actOnMessage: (id: string, action: OperatorAction) => typedError<MessageView, ErrorPayload>(__TAURI_INVOKE("act_on_message", { id, action })),
+	needsAttention: () => typedError<MessageView[], ErrorPayload>(__TAURI_INVOKE("needs_attention")),
+	messageAttempts: (id: string) => typedError<AttemptView[], ErrorPayload>(__TAURI_INVOKE("message_attempts", { id })),
 	saveTwilioCredentials: (input: TwilioCredentialsInput) => typedError<AppStatus, ErrorPayload>(__TAURI_INVOKE("save_twilio_credentials", { input })),
 	clearTwilioCredentials: () => typedError<AppStatus, ErrorPayload>(__TAURI_INVOKE("clear_twilio_credentials")),
+	outboxSettings: () => typedError<OutboxSettings, ErrorPayload>(__TAURI_INVOKE("outbox_settings")),
+	saveOutboxSettings: (input: OutboxSettings) => typedError<OutboxSettings, ErrorPayload>(__TAURI_INVOKE("save_outbox_settings", { input })),
 };
 
 /* Types */
@@ -29,6 +34,20 @@ export type AppStatus = {
 	/**  Why the keychain is unavailable (translate `errors.<code>`). */
 	keychainError: ErrorPayload | null,
 	twilio: TwilioSettingsView,
+};
+
+/**  One call to a provider, for the message's timeline. */
+export type AttemptView = {
+	attemptNo: number,
+	provider: string,
+	startedAt: string,
+	latencyMs: number | null,
+	httpStatus: number | null,
+	providerErrorCode: string | null,
+	/**  `retryable`, `failover` or `permanent` when the call failed. */
+	errorClass: string | null,
+	/**  `accepted` or `error`. */
+	outcome: string,
 };
 
 export type Backend = "sqlite" | "postgres";
@@ -94,12 +113,37 @@ export type MessageView = {
 	updatedAt: string,
 };
 
+/**  What an operator can do to one message (each is audited). */
+export type OperatorAction = 
+/**  Stop a queued, scheduled or unknown message. */
+"cancel" | 
+/**  Send a message waiting for its retry now. */
+"retryNow" | 
+/**  Send an `unknown` message again (the operator checked it did not arrive). */
+"resend" | 
+/**  Close an `unknown` message without sending (the operator checked it arrived). */
+"dismiss";
+
+/**  Retries (SMS) and quiet hours (Riyadh time, `HH:MM-HH:MM`, empty for none). */
+export type OutboxSettings = {
+	maxAttempts: number,
+	backoffBaseSecs: number,
+	backoffMaxSecs: number,
+	quietHours: string | null,
+};
+
 export type SendSmsInput = {
 	to: string,
 	body: string,
 	guardianId: string | null,
 	/**  One key per draft: a repeat returns the first message instead of sending twice. */
 	idempotencyKey: string | null,
+	/**  Send later (`scheduled` until then). */
+	sendAt: string | null,
+	/**  Pointless after this (a reminder after the appointment): `expired` instead of sent. */
+	expiresAt: string | null,
+	/**  Urgent messages ignore quiet hours. */
+	urgent: boolean | null,
 };
 
 export type SmsDraft = {

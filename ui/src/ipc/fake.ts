@@ -2,6 +2,7 @@
 //! through `mock.ts`, by screenshot builds in a plain browser. Never part of the shipped app.
 import type {
   AppStatus,
+  AttemptView,
   ErrorPayload,
   GuardianView,
   Language,
@@ -9,6 +10,8 @@ import type {
   MessageFilter,
   MessageStatus,
   MessageView,
+  OperatorAction,
+  OutboxSettings,
   SendSmsInput,
   SmsDraft,
   SmsPreview,
@@ -20,6 +23,8 @@ export type FakeBackendOptions = {
   sandbox?: boolean;
   keychainError?: ErrorPayload | null;
   seedMessages?: boolean;
+  /** Adds messages whose outcome is unknown (and one scheduled), for the attention screen. */
+  seedAttention?: boolean;
   /** Called after each status change, like the backend's `messages-changed` event. */
   onMessagesChanged?: () => void;
   /** Milliseconds between simulated status steps; 0 keeps a sent message queued. */
@@ -30,6 +35,8 @@ export type FakeBackend = {
   handle: (cmd: string, args?: Record<string, unknown>) => unknown;
   messages: MessageView[];
   events: Map<string, MessageEventView[]>;
+  attempts: Map<string, AttemptView[]>;
+  outbox: OutboxSettings;
   status: AppStatus;
 };
 
@@ -110,6 +117,8 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
   };
   const messages: MessageView[] = [];
   const events = new Map<string, MessageEventView[]>();
+  const attempts = new Map<string, AttemptView[]>();
+  const outbox: OutboxSettings = { maxAttempts: 5, backoffBaseSecs: 2, backoffMaxSecs: 600, quietHours: null };
   const byKey = new Map<string, MessageView>();
   let sequence = 0;
 
@@ -119,6 +128,22 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
     events.set(id, list);
   };
 
+  const addAttempt = (m: MessageView, a: Partial<Omit<AttemptView, "startedAt">> & { startedAt: Date }) => {
+    const list = attempts.get(m.id) ?? [];
+    m.attempts += 1;
+    list.push({
+      attemptNo: list.length + 1,
+      provider: a.provider ?? "twilio",
+      startedAt: a.startedAt.toISOString(),
+      latencyMs: a.latencyMs ?? null,
+      httpStatus: a.httpStatus ?? null,
+      providerErrorCode: a.providerErrorCode ?? null,
+      errorClass: a.errorClass ?? null,
+      outcome: a.outcome ?? "error",
+    });
+    attempts.set(m.id, list);
+  };
+
   const setStatus = (m: MessageView, next: MessageStatus, source: MessageEventView["source"], at: Date, detail: string | null = null) => {
     m.status = next;
     m.updatedAt = at.toISOString();
@@ -126,13 +151,13 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
       m.sentAt = m.updatedAt;
       m.provider = "twilio";
       m.providerMessageId = `SM${m.id.replace(/-/g, "").slice(0, 32).padEnd(32, "0")}`;
-      m.attempts += 1;
+      addAttempt(m, { startedAt: new Date(at.getTime() - 420), latencyMs: 420, httpStatus: 201, outcome: "accepted" });
     }
     if (next === "delivered") m.deliveredAt = m.updatedAt;
     addEvent(m.id, next, source, at, detail);
   };
 
-  const create = (input: { to: string; body: string; guardianId: string | null }, at: Date): MessageView => {
+  const create = (input: CreateInput, at: Date): MessageView => {
     sequence += 1;
     const phone = normalisePhone(input.to);
     if (!phone.ok) fail(phone.error.code, phone.error.params as Record<string, string>);
@@ -145,7 +170,7 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
       toDisplay: displayPhone(phone.e164),
       guardianName: g?.name ?? null,
       body: input.body,
-      status: "queued",
+      status: input.scheduled ? "scheduled" : "queued",
       provider: null,
       providerMessageId: null,
       segments: preview.segments,
@@ -158,14 +183,27 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
       deliveredAt: null,
       updatedAt: at.toISOString(),
     };
-    addEvent(m.id, "queued", "dispatch", at);
+    addEvent(m.id, m.status, "dispatch", at);
     messages.push(m);
     return m;
   };
 
-  if (options.seedMessages) seed(create, setStatus);
+  if (options.seedMessages) seed(create, setStatus, addAttempt);
+  if (options.seedAttention) seedAttention(create, setStatus, addAttempt);
 
   const changed = () => options.onMessagesChanged?.();
+
+  const timers = new Map<string, ReturnType<typeof setTimeout>[]>();
+  const later = (m: MessageView, ms: number, run: () => void) => {
+    const list = timers.get(m.id) ?? [];
+    list.push(setTimeout(run, ms));
+    timers.set(m.id, list);
+  };
+  /** An operator stopped the message: nothing scheduled for it may still happen. */
+  const stop = (m: MessageView) => {
+    timers.get(m.id)?.forEach(clearTimeout);
+    timers.delete(m.id);
+  };
 
   const deliver = (m: MessageView) => {
     if (stepMs <= 0) return;
@@ -175,11 +213,61 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
       ["delivered", "webhook", null],
     ];
     steps.forEach(([next, source, detail], i) => {
-      setTimeout(() => {
+      later(m, stepMs * (i + 1), () => {
         setStatus(m, next, source, new Date(), detail);
         changed();
-      }, stepMs * (i + 1));
+      });
     });
+  };
+
+  const act = (id: string, action: OperatorAction): MessageView => {
+    const m = messages.find((x) => x.id === id);
+    if (!m) fail("message.not_found");
+    const current = m.status;
+    const allowed: Record<OperatorAction, MessageStatus[]> = {
+      cancel: ["queued", "scheduled", "unknown"],
+      retryNow: ["queued", "scheduled"],
+      resend: ["unknown"],
+      dismiss: ["unknown"],
+    };
+    if (!allowed[action].includes(current)) fail("message.action_not_allowed", { status: current });
+    const name = { cancel: "message.cancel", retryNow: "message.retry_now", resend: "message.resend", dismiss: "message.dismiss" }[action];
+    const detail = `${name} by console`;
+    const now = new Date();
+    stop(m);
+    if (action === "cancel" || action === "dismiss") {
+      setStatus(m, "cancelled", "operator", now, detail);
+    } else {
+      if (current === "queued") {
+        m.updatedAt = now.toISOString();
+        addEvent(m.id, "queued", "operator", now, detail);
+      } else {
+        setStatus(m, "queued", "operator", now, detail);
+      }
+      m.error = null;
+      deliver(m);
+    }
+    changed();
+    return structuredClone(m);
+  };
+
+  const saveOutbox = (input: OutboxSettings): OutboxSettings => {
+    if (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1 || input.maxAttempts > 20) {
+      fail("outbox.max_attempts_invalid", { max: "20" });
+    }
+    if (input.backoffBaseSecs <= 0 || input.backoffMaxSecs < input.backoffBaseSecs) fail("outbox.backoff_invalid");
+    const quiet = input.quietHours?.trim() || null;
+    if (quiet !== null) {
+      const m = /^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)$/.exec(quiet);
+      if (!m || `${m[1]}:${m[2]}` === `${m[3]}:${m[4]}`) fail("outbox.quiet_hours_invalid", { input: quiet });
+      outbox.quietHours = `${m[1]}:${m[2]}-${m[3]}:${m[4]}`;
+    } else {
+      outbox.quietHours = null;
+    }
+    outbox.maxAttempts = input.maxAttempts;
+    outbox.backoffBaseSecs = input.backoffBaseSecs;
+    outbox.backoffMaxSecs = input.backoffMaxSecs;
+    return structuredClone(outbox);
   };
 
   const handle = (cmd: string, args: Record<string, unknown> = {}): unknown => {
@@ -199,10 +287,23 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
         if (input.to.trim() === "") fail("phone.required");
         if (input.body.trim() === "") fail("body.required");
         if ([...input.body].length > 1600) fail("body.too_long", { max: "1600" });
-        const m = create(input, new Date());
+        const now = new Date();
+        const sendAt = input.sendAt ? Date.parse(input.sendAt) : null;
+        const expiresAt = input.expiresAt ? Date.parse(input.expiresAt) : null;
+        if (expiresAt !== null && expiresAt <= now.getTime()) fail("schedule.expired");
+        if (sendAt !== null && expiresAt !== null && expiresAt <= sendAt) fail("schedule.expires_before_send");
+        const scheduled = sendAt !== null && sendAt > now.getTime();
+        const m = create({ ...input, scheduled }, now);
         if (key) byKey.set(key, m);
         changed();
-        deliver(m);
+        if (!scheduled) deliver(m);
+        else if (stepMs > 0 && sendAt !== null && sendAt - now.getTime() < 2 ** 31 - 1) {
+          later(m, sendAt - now.getTime(), () => {
+            setStatus(m, "queued", "dispatch", new Date());
+            changed();
+            deliver(m);
+          });
+        }
         return structuredClone(m);
       }
       case "list_messages": {
@@ -220,6 +321,21 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
       }
       case "list_guardians":
         return structuredClone(FAKE_GUARDIANS);
+      case "act_on_message":
+        return act(args.id as string, args.action as OperatorAction);
+      case "needs_attention":
+        return structuredClone(
+          messages.filter((m) => m.status === "unknown").sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+        );
+      case "message_attempts": {
+        const id = args.id as string;
+        if (!messages.some((m) => m.id === id)) fail("message.not_found");
+        return structuredClone(attempts.get(id) ?? []);
+      }
+      case "outbox_settings":
+        return structuredClone(outbox);
+      case "save_outbox_settings":
+        return saveOutbox(args.input as OutboxSettings);
       case "save_twilio_credentials": {
         const input = args.input as TwilioCredentialsInput;
         if (!/^AC[0-9a-fA-F]{32}$/.test(input.accountSid)) fail("credentials.account_sid_invalid");
@@ -239,14 +355,16 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
     }
   };
 
-  return { handle, messages, events, status };
+  return { handle, messages, events, attempts, outbox, status };
 }
 
-type Create = (input: { to: string; body: string; guardianId: string | null }, at: Date) => MessageView;
+type CreateInput = { to: string; body: string; guardianId: string | null; scheduled?: boolean };
+type Create = (input: CreateInput, at: Date) => MessageView;
 type SetStatus = (m: MessageView, next: MessageStatus, source: MessageEventView["source"], at: Date, detail?: string | null) => void;
+type AddAttempt = (m: MessageView, a: Partial<Omit<AttemptView, "startedAt">> & { startedAt: Date }) => void;
 
 /** A morning at the reception desk: a few messages in every interesting state. */
-function seed(create: Create, setStatus: SetStatus) {
+function seed(create: Create, setStatus: SetStatus, addAttempt: AddAttempt) {
   const now = Date.now();
   const ago = (minutes: number, plusSeconds = 0) => new Date(now - minutes * 60_000 + plusSeconds * 1000);
   const walk = (m: MessageView, minutes: number, path: [MessageStatus, MessageEventView["source"]][]) =>
@@ -269,7 +387,27 @@ function seed(create: Create, setStatus: SetStatus) {
   walk(c, 64, [["sending", "dispatch"], ["sent", "dispatch"]]);
   const d = create({ to: "0533334444", body: "الوصفة الطبية للمى جاهزة في الصيدلية.", guardianId: "g4" }, ago(30));
   walk(d, 30, [["sending", "dispatch"]]);
+  addAttempt(d, { startedAt: ago(30, 5), latencyMs: 4870, httpStatus: 503, errorClass: "retryable" });
+  addAttempt(d, { startedAt: ago(30, 8), latencyMs: 610, httpStatus: 400, providerErrorCode: "21610", errorClass: "permanent" });
   setStatus(d, "failed", "dispatch", ago(30, 12), "21610");
   d.error = { code: "provider.opted_out", params: {} };
   create({ to: "0598765432", body: "نرحب بكم في مركز الرعاية النهارية. أوقات الاستقبال من 7 صباحًا حتى 3 عصرًا.", guardianId: "g5" }, ago(2));
+}
+
+/** Sends that stopped half-way (the program closed mid-send), and one message waiting for its time. */
+function seedAttention(create: Create, setStatus: SetStatus, addAttempt: AddAttempt) {
+  const now = Date.now();
+  const ago = (minutes: number, plusSeconds = 0) => new Date(now - minutes * 60_000 + plusSeconds * 1000);
+  const e = create({ to: "0502345678", body: "تذكير: اجتماع أولياء الأمور يوم الخميس الساعة 4 عصرًا في قاعة المركز.", guardianId: "g2" }, ago(95));
+  setStatus(e, "sending", "dispatch", ago(95, 3));
+  addAttempt(e, { startedAt: ago(95, 3), errorClass: "retryable" });
+  setStatus(e, "unknown", "dispatch", ago(90), "lease expired while sending");
+  const f = create({ to: "0533334444", body: "نرجو إحضار بطاقة التطعيم الخاصة بلمى غدًا.", guardianId: "g4" }, ago(48));
+  setStatus(f, "sending", "dispatch", ago(48, 2));
+  addAttempt(f, { startedAt: ago(48, 2), errorClass: "retryable" });
+  setStatus(f, "unknown", "dispatch", ago(43), "lease expired while sending");
+  create(
+    { to: "0551234567", body: "تذكير: موعد التقييم السنوي لريم بعد غد الساعة 10 صباحًا.", guardianId: "g1", scheduled: true },
+    ago(10),
+  );
 }

@@ -5,12 +5,15 @@ import type { QueryClient } from "@tanstack/react-query";
 import {
   commands,
   type AppStatus,
+  type AttemptView,
   type ErrorPayload,
   type GuardianView,
   type Language,
   type MessageEventView,
   type MessageFilter,
   type MessageView,
+  type OperatorAction,
+  type OutboxSettings,
   type SendSmsInput,
   type SmsDraft,
   type SmsPreview,
@@ -79,9 +82,16 @@ export const ipc = {
   listMessages: (filter: MessageFilter): Promise<MessageView[]> => unwrap(() => commands.listMessages(filter)),
   messageTimeline: (id: string): Promise<MessageEventView[]> => unwrap(() => commands.messageTimeline(id)),
   listGuardians: (): Promise<GuardianView[]> => unwrap(() => commands.listGuardians()),
+  actOnMessage: (id: string, action: OperatorAction): Promise<MessageView> =>
+    unwrap(() => commands.actOnMessage(id, action)),
+  needsAttention: (): Promise<MessageView[]> => unwrap(() => commands.needsAttention()),
+  messageAttempts: (id: string): Promise<AttemptView[]> => unwrap(() => commands.messageAttempts(id)),
   saveTwilioCredentials: (input: TwilioCredentialsInput): Promise<AppStatus> =>
     unwrap(() => commands.saveTwilioCredentials(input)),
   clearTwilioCredentials: (): Promise<AppStatus> => unwrap(() => commands.clearTwilioCredentials()),
+  outboxSettings: (): Promise<OutboxSettings> => unwrap(() => commands.outboxSettings()),
+  saveOutboxSettings: (input: OutboxSettings): Promise<OutboxSettings> =>
+    unwrap(() => commands.saveOutboxSettings(input)),
 };
 
 /** Query keys in one place so invalidation matches what the hooks cache. */
@@ -91,6 +101,10 @@ export const queryKeys = {
   messagesRoot: ["messages"] as const,
   messages: (filter: MessageFilter) => ["messages", "list", filter] as const,
   timeline: (id: string) => ["messages", "timeline", id] as const,
+  attempts: (id: string) => ["messages", "attempts", id] as const,
+  // Under `messages` so the `messages-changed` event refreshes the count and the list too.
+  attention: ["messages", "attention"] as const,
+  outboxSettings: ["outbox-settings"] as const,
   preview: (draft: SmsDraft) => ["sms-preview", draft] as const,
 };
 

@@ -11,6 +11,7 @@ export function installMockBackend(): void {
   const backend = createFakeBackend({
     language: remembered === "en" ? "en" : "ar",
     seedMessages: !query.has("empty"),
+    seedAttention: !query.has("empty"),
     deliveryStepMs: 800,
     onMessagesChanged: () => void emit("messages-changed"),
   });

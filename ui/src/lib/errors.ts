@@ -14,7 +14,19 @@ export function translateError(t: TFunction, i18n: I18n, error: ErrorPayload | u
     (lng) => typeof i18n.getResource(lng, "translation", key) === "string",
   );
   if (!known) return t("errors.unknown", { code: payload.code });
-  return t(key, { ...payload.params });
+  return t(key, translatedParams(t, i18n, payload.params));
+}
+
+/** Parameters that name a message status (`sent`, `unknown`) are shown as the status's own word. */
+const STATUS_PARAMS = new Set(["status", "from", "to"]);
+
+function translatedParams(t: TFunction, i18n: I18n, params: ErrorPayload["params"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params ?? {})) {
+    out[name] =
+      STATUS_PARAMS.has(name) && i18n.exists(`status.${value}`) ? t(`status.${value}`) : value;
+  }
+  return out;
 }
 
 function fallbacks(i18n: I18n): string[] {

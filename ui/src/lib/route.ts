@@ -1,8 +1,8 @@
 //! The current screen lives in `location.hash` (`#/messages`), so a reload or a screenshot URL
-//! opens the same screen; no router library is needed for three screens.
+//! opens the same screen; no router library is needed for a handful of screens.
 import { useSyncExternalStore } from "react";
 
-export const PAGES = ["compose", "messages", "settings"] as const;
+export const PAGES = ["compose", "messages", "attention", "settings"] as const;
 export type Page = (typeof PAGES)[number];
 const DEFAULT_PAGE: Page = "compose";
 

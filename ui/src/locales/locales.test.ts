@@ -61,6 +61,10 @@ const BACKEND_ERROR_CODES = [
   "db.failed",
   "message.not_found",
   "message.duplicate",
+  "message.illegal_transition",
+  "guardian.not_found",
+  "idempotency.invalid",
+  "not_found",
   "provider.auth_failed",
   "provider.invalid_number",
   "provider.opted_out",
@@ -69,6 +73,16 @@ const BACKEND_ERROR_CODES = [
   "provider.timeout",
   "provider.rejected",
   "provider.bad_response",
+  "provider.undelivered",
+  "provider.not_configured",
+  "schedule.expired",
+  "schedule.expires_before_send",
+  "outbox.max_attempts_invalid",
+  "outbox.backoff_invalid",
+  "outbox.quiet_hours_invalid",
+  "message.action_not_allowed",
+  "bench.postgres_url_required",
+  "bench.backend_invalid",
   "internal",
 ];
 
@@ -98,6 +112,9 @@ describe("locale files", () => {
     expect(placeholders(flatAr.get("errors.body.too_long") as string)).toEqual(["max"]);
     expect(placeholders(flatAr.get("errors.provider.rejected") as string)).toEqual(["code"]);
     expect(placeholders(flatAr.get("errors.unknown") as string)).toEqual(["code"]);
+    expect(placeholders(flatAr.get("errors.outbox.max_attempts_invalid") as string)).toEqual(["max"]);
+    expect(placeholders(flatAr.get("errors.outbox.quiet_hours_invalid") as string)).toEqual(["input"]);
+    expect(placeholders(flatAr.get("errors.message.action_not_allowed") as string)).toEqual(["status"]);
   });
 
   it("name every message status and event source", () => {

@@ -76,9 +76,19 @@ impl Dispatcher {
 
     /// Claims one batch, sends it, and records the outcomes.
     pub async fn run_once(&self) -> Result<Round> {
+        self.promote_and_expire().await?;
+        self.claim_and_send().await
+    }
+
+    /// `scheduled → queued` and `→ expired`, as time passes.
+    pub async fn promote_and_expire(&self) -> Result<()> {
         for (id, status) in q::promote_and_expire(&self.db).await? {
             self.announce(id, status);
         }
+        Ok(())
+    }
+
+    async fn claim_and_send(&self) -> Result<Round> {
         let urgent_only = self.config().quiet_hours.is_some_and(|qh| qh.contains(now()));
         let lease_until = now() + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(60));
         let claimed = q::claim(&self.db, &self.owner, lease_until, self.batch, urgent_only).await?;
@@ -287,12 +297,32 @@ impl Dispatcher {
         if let Db::Postgres(pool) = &self.db {
             spawn_listener(pool.clone(), Arc::clone(&self.wake), shutdown.clone());
         }
+        // SQLite: one dispatcher per database file; another one (a second console, a worker)
+        // stands by until it can take over.
+        let _sqlite_lock = match &self.db {
+            Db::Sqlite(pool) => {
+                let path = pool.connect_options().get_filename().with_extension("dispatcher.lock");
+                match sqlite_dispatcher_lock(&path, &mut shutdown).await {
+                    Ok(lock) => lock,
+                    Err(()) => return,
+                }
+            }
+            Db::Postgres(_) => None,
+        };
         let mut last_check = std::time::Instant::now();
+        let mut last_promotion = std::time::Instant::now() - Duration::from_secs(1);
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let round = match self.run_once().await {
+            // Time-based promotion needs no more than a few checks a second.
+            if last_promotion.elapsed() >= Duration::from_millis(200) {
+                last_promotion = std::time::Instant::now();
+                if let Err(e) = self.promote_and_expire().await {
+                    tracing::warn!(error = %e, "promotion of scheduled messages failed");
+                }
+            }
+            let round = match self.claim_and_send().await {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "dispatcher round failed; retrying shortly");
@@ -324,6 +354,32 @@ impl Dispatcher {
                 _ = tokio::time::sleep(sleep) => {}
                 _ = shutdown.changed() => {}
             }
+        }
+    }
+}
+
+/// Takes the dispatcher lock of a SQLite database (an OS file lock, released if the process
+/// dies), waiting while another process holds it. `Err(())` when shut down while waiting;
+/// `Ok(None)` for a database without a file (nothing to coordinate with).
+async fn sqlite_dispatcher_lock(
+    path: &std::path::Path,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<Option<std::fs::File>, ()> {
+    let mut told = false;
+    loop {
+        let Ok(file) = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path) else {
+            return Ok(None);
+        };
+        if file.try_lock().is_ok() {
+            return Ok(Some(file));
+        }
+        if !told {
+            tracing::warn!(lock = %path.display(), "another dispatcher uses this SQLite database; standing by");
+            told = true;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => return Err(()),
         }
     }
 }

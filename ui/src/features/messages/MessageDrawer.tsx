@@ -1,36 +1,172 @@
-import { Alert, DataList, Drawer, Group, Loader, Paper, Stack, Text, Timeline, Title } from "@mantine/core";
+import { Alert, Button, DataList, Divider, Drawer, Group, Loader, Paper, Stack, Text, Timeline, Title } from "@mantine/core";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Ltr } from "../../components/Ltr";
 import { currentLanguage } from "../../i18n";
-import type { MessageView } from "../../ipc";
+import { toErrorPayload, type ErrorPayload, type MessageView, type OperatorAction } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
 import { formatDateTime, formatHijri, formatNumber } from "../../lib/format";
+import { ACTION_TEST_ID, actionLabelKey, actionsFor, needsConfirmation, useMessageAction } from "./actions";
+import { AttemptsList } from "./AttemptsList";
+import { ConfirmActionModal } from "./ConfirmActionModal";
+import { describeEventDetail } from "./eventDetail";
 import { ProviderName } from "./ProviderName";
 import { useTimeline } from "./queries";
 import { STATUS_COLOR } from "./status";
 import { SandboxBadge } from "./SandboxBadge";
 import { StatusBadge } from "./StatusBadge";
 
-export function MessageDrawer({ message, onClose }: { message: MessageView | null; onClose: () => void }) {
+type Props = {
+  message: MessageView | null;
+  onClose: () => void;
+  /** The message as the backend returned it after an action, before the lists catch up. */
+  onActed?: (message: MessageView) => void;
+};
+
+type Outcome = { id: string; action: OperatorAction } | { id: string; error: ErrorPayload } | null;
+
+export function MessageDrawer({ message, onClose, onActed }: Props) {
   const { t } = useTranslation();
+  const act = useMessageAction();
+  const [confirming, setConfirming] = useState<OperatorAction | null>(null);
+  const [outcome, setOutcome] = useState<Outcome>(null);
+
+  const run = (action: OperatorAction) => {
+    if (!message || act.isPending) return;
+    setOutcome(null);
+    const id = message.id;
+    act.mutate(
+      { id, action },
+      {
+        onSuccess: (updated) => {
+          setOutcome({ id, action });
+          onActed?.(updated);
+        },
+        onError: (error) => setOutcome({ id, error: toErrorPayload(error) }),
+        onSettled: () => setConfirming(null),
+      },
+    );
+  };
+
+  const request = (action: OperatorAction) => {
+    if (needsConfirmation(action)) setConfirming(action);
+    else run(action);
+  };
+
+  const close = () => {
+    setConfirming(null);
+    setOutcome(null);
+    onClose();
+  };
+
   return (
-    // `right` is the inline end: Mantine mirrors drawer positions in RTL.
-    <Drawer
-      opened={message !== null}
-      onClose={onClose}
-      position="right"
-      size="28rem"
-      title={t("messages.details.title")}
-      styles={{ title: { fontWeight: 700, fontSize: "var(--mantine-font-size-lg)" } }}
-      closeButtonProps={{ "aria-label": t("common.close") }}
-      data-testid="message-drawer"
-    >
-      {message && <Details message={message} />}
-    </Drawer>
+    <>
+      {/* `right` is the inline end: Mantine mirrors drawer positions in RTL. */}
+      <Drawer
+        opened={message !== null}
+        onClose={close}
+        position="right"
+        size="30rem"
+        title={t("messages.details.title")}
+        styles={{ title: { fontWeight: 700, fontSize: "var(--mantine-font-size-lg)" } }}
+        closeButtonProps={{ "aria-label": t("common.close") }}
+        // Escape closes the confirmation first, not the drawer behind it.
+        closeOnEscape={confirming === null}
+        data-testid="message-drawer"
+      >
+        {message && (
+          <Details
+            message={message}
+            actions={
+              <MessageActions
+                message={message}
+                pending={act.isPending ? (act.variables?.action ?? null) : null}
+                outcome={outcome?.id === message.id ? outcome : null}
+                onRequest={request}
+                onDismissOutcome={() => setOutcome(null)}
+              />
+            }
+          />
+        )}
+      </Drawer>
+      <ConfirmActionModal
+        request={message && confirming ? { action: confirming, message } : null}
+        pending={act.isPending}
+        onConfirm={() => confirming && run(confirming)}
+        onClose={() => setConfirming(null)}
+      />
+    </>
   );
 }
 
-function Details({ message: m }: { message: MessageView }) {
+function MessageActions({
+  message,
+  pending,
+  outcome,
+  onRequest,
+  onDismissOutcome,
+}: {
+  message: MessageView;
+  pending: OperatorAction | null;
+  outcome: Outcome;
+  onRequest: (action: OperatorAction) => void;
+  onDismissOutcome: () => void;
+}) {
+  const { t } = useTranslation();
+  const errorText = useErrorText();
+  const actions = actionsFor(message.status);
+  return (
+    <>
+      {actions.length > 0 && (
+        <Group gap="xs" data-testid="message-actions">
+          {actions.map((action, i) => (
+            <Button
+              key={action}
+              size="xs"
+              variant={action === "cancel" ? "subtle" : i === 0 ? "filled" : "light"}
+              color={action === "cancel" ? "red" : undefined}
+              data-testid={ACTION_TEST_ID[action]}
+              loading={pending === action}
+              disabled={pending !== null && pending !== action}
+              onClick={() => onRequest(action)}
+            >
+              {t(actionLabelKey(action, message))}
+            </Button>
+          ))}
+        </Group>
+      )}
+      {outcome && "error" in outcome && (
+        <Alert
+          color="red"
+          variant="light"
+          radius="md"
+          title={t("actions.errorTitle")}
+          data-testid="action-error"
+          withCloseButton
+          closeButtonLabel={t("common.close")}
+          onClose={onDismissOutcome}
+        >
+          {errorText(outcome.error)}
+        </Alert>
+      )}
+      {outcome && "action" in outcome && (
+        <Alert
+          color="teal"
+          variant="light"
+          radius="md"
+          data-testid="action-done"
+          withCloseButton
+          closeButtonLabel={t("common.close")}
+          onClose={onDismissOutcome}
+        >
+          {t(`actions.${outcome.action}.done`)}
+        </Alert>
+      )}
+    </>
+  );
+}
+
+function Details({ message: m, actions }: { message: MessageView; actions: React.ReactNode }) {
   const { t } = useTranslation();
   const errorText = useErrorText();
   const language = currentLanguage();
@@ -57,6 +193,8 @@ function Details({ message: m }: { message: MessageView }) {
           {t(`channel.${m.channel}`)}
         </Text>
       </Group>
+
+      {actions}
 
       <Paper withBorder p="md" bg="gray.0">
         <Text size="sm" dir="auto" style={{ whiteSpace: "pre-wrap" }}>
@@ -108,7 +246,7 @@ function Item({ label, children }: { label: string; children: React.ReactNode })
 }
 
 function MessageTimeline({ id }: { id: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const errorText = useErrorText();
   const language = currentLanguage();
   const timeline = useTimeline(id);
@@ -146,13 +284,15 @@ function MessageTimeline({ id }: { id: string }) {
               </Text>
               {event.detail && (
                 <Text size="xs" mt={4} dir="auto">
-                  {event.detail}
+                  {describeEventDetail(t, i18n, event.detail, language)}
                 </Text>
               )}
             </Timeline.Item>
           ))}
         </Timeline>
       )}
+      <Divider my={4} />
+      <AttemptsList id={id} />
     </Stack>
   );
 }

@@ -7,6 +7,7 @@ import { currentLanguage } from "../../i18n";
 import type { MessageStatus, MessageView } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
 import { formatDateTime, formatHijri, formatNumber } from "../../lib/format";
+import { latest } from "./actions";
 import { MessageDrawer } from "./MessageDrawer";
 import { ProviderName } from "./ProviderName";
 import { SandboxBadge } from "./SandboxBadge";
@@ -22,9 +23,10 @@ export function MessagesPage() {
   const errorText = useErrorText();
   const [status, setStatus] = useState<MessageStatus | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [acted, setActed] = useState<MessageView | null>(null);
   const messages = useMessages(status);
   const rows = messages.data ?? [];
-  const selected = rows.find((m) => m.id === selectedId) ?? null;
+  const selected = latest(rows.find((m) => m.id === selectedId), acted?.id === selectedId ? acted : undefined);
 
   const filter = (
     <Select
@@ -81,7 +83,7 @@ export function MessagesPage() {
         )}
       </Paper>
 
-      <MessageDrawer message={selected} onClose={() => setSelectedId(null)} />
+      <MessageDrawer message={selected} onClose={() => setSelectedId(null)} onActed={setActed} />
     </Stack>
   );
 }

@@ -47,3 +47,76 @@ describe("messages", () => {
     expect(timeline).toHaveTextContent("استعلام دوري");
   });
 });
+
+describe("operator actions in the drawer", () => {
+  it("cancels a queued message after confirming, and the drawer and list follow", async () => {
+    const user = userEvent.setup();
+    const { calls } = renderApp({ page: "messages", seedMessages: true });
+    const first = (await screen.findAllByTestId("message-row"))[0];
+    expect(first).toHaveAttribute("data-status", "queued");
+    await user.click(first);
+
+    await screen.findByTestId("drawer-status");
+    const drawer = screen.getByTestId("message-drawer");
+    // Queued: it can be sent now or cancelled; resend/dismiss are only for unknown outcomes.
+    expect(within(drawer).getByTestId("action-retry")).toHaveTextContent("أرسل الآن");
+    expect(within(drawer).queryByTestId("action-resend")).toBeNull();
+    expect(within(drawer).queryByTestId("action-dismiss")).toBeNull();
+
+    await user.click(within(drawer).getByTestId("action-cancel"));
+    const confirm = await screen.findByTestId("confirm-action");
+    expect(screen.getByTestId("confirm-modal")).toHaveTextContent("لن تُرسل هذه الرسالة");
+    expect(calls.some((c) => c.cmd === "act_on_message")).toBe(false);
+    await user.click(confirm);
+
+    await waitFor(() =>
+      expect(calls).toContainEqual({ cmd: "act_on_message", args: { id: first.dataset.id, action: "cancel" } }),
+    );
+    await waitFor(() => expect(screen.getByTestId("drawer-status")).toHaveAttribute("data-status", "cancelled"));
+    expect(screen.getByTestId("action-done")).toHaveTextContent("أُلغيت الرسالة");
+    await waitFor(() => expect(screen.getAllByTestId("message-row")[0]).toHaveAttribute("data-status", "cancelled"));
+    // A cancelled message offers nothing more, and the timeline says who cancelled it in words.
+    expect(screen.queryByTestId("action-cancel")).toBeNull();
+    await waitFor(() => expect(screen.getByTestId("timeline")).toHaveTextContent("ألغاها موظف الاستقبال"));
+    expect(screen.getByTestId("timeline")).not.toHaveTextContent("message.cancel");
+  });
+
+  it("shows a refused action as a translated alert naming the status", async () => {
+    const user = userEvent.setup();
+    renderApp({
+      page: "messages",
+      seedMessages: true,
+      override: (cmd) => {
+        // Sent by the dispatcher a moment before the desk pressed the button.
+        if (cmd === "act_on_message") throw { code: "message.action_not_allowed", params: { status: "sent" } };
+        return undefined;
+      },
+    });
+    await user.click((await screen.findAllByTestId("message-row"))[0]);
+    await user.click(await screen.findByTestId("action-retry"));
+
+    const alert = await screen.findByTestId("action-error");
+    expect(alert).toHaveTextContent("لا يمكن تنفيذ هذا الإجراء الآن");
+    expect(alert).toHaveTextContent("«أُرسلت»");
+    expect(alert).not.toHaveTextContent("action_not_allowed");
+    expect(alert).not.toHaveTextContent("sent");
+  });
+
+  it("lists the provider attempts with translated results", async () => {
+    const user = userEvent.setup();
+    renderApp({ page: "messages", seedMessages: true });
+    const failed = (await screen.findAllByTestId("message-row")).find((r) => r.dataset.status === "failed");
+    if (!failed) throw new Error("seeded failed message missing");
+    await user.click(failed);
+
+    const attempts = await screen.findByTestId("attempts");
+    const rows = await within(attempts).findAllByTestId("attempt-row");
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toHaveTextContent("HTTP");
+    expect(rows[0]).toHaveTextContent("503");
+    expect(rows[0]).toHaveTextContent("خطأ مؤقت");
+    expect(rows[1]).toHaveTextContent("21610");
+    expect(rows[1]).toHaveTextContent("خطأ نهائي");
+    expect(attempts).not.toHaveTextContent("permanent");
+  });
+});

@@ -28,3 +28,25 @@ export function useTimeline(id: string | null) {
 function newestFirst(messages: MessageView[]): MessageView[] {
   return [...messages].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id.localeCompare(a.id));
 }
+
+export function useAttempts(id: string | null) {
+  return useQuery({
+    queryKey: queryKeys.attempts(id ?? ""),
+    queryFn: () => ipc.messageAttempts(id ?? ""),
+    enabled: id !== null,
+    refetchInterval: LIVE_REFETCH_MS,
+    select: (attempts) => [...attempts].sort((a, b) => a.attemptNo - b.attemptNo),
+  });
+}
+
+/** `unknown` messages: polled every 5 s for the nav badge; `messages-changed` refreshes it sooner. */
+export const ATTENTION_REFETCH_MS = 5_000;
+
+export function useNeedsAttention() {
+  return useQuery({
+    queryKey: queryKeys.attention,
+    queryFn: ipc.needsAttention,
+    select: newestFirst,
+    refetchInterval: ATTENTION_REFETCH_MS,
+  });
+}

@@ -23,6 +23,7 @@ import { LANGUAGES } from "../../i18n";
 import { ipc, queryKeys, toErrorPayload, type AppStatus, type ErrorPayload, type Language } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
 import { useAppStatus } from "../shell/useAppStatus";
+import { OutboxSettingsCard } from "./OutboxForm";
 import { useLanguage } from "../shell/useLanguage";
 import classes from "./SettingsPage.module.css";
 
@@ -62,6 +63,9 @@ export function SettingsPage() {
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Stack gap="lg">
+            <Section title={t("settings.outbox.title")} description={t("settings.outbox.description")}>
+              <OutboxSettingsCard />
+            </Section>
             <LanguageSection />
             <Section title={t("settings.system.title")}>
               {status.data ? <SystemFacts status={status.data} /> : <Skeleton h="8rem" />}

@@ -1,13 +1,16 @@
-import { Alert, AppShell, Box, Button, Container, Group, Text, UnstyledButton } from "@mantine/core";
+import { Alert, AppShell, Badge, Box, Button, Container, Group, Text, UnstyledButton } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { subscribeToMessageChanges } from "../../ipc";
 import { applyLanguage, currentLanguage } from "../../i18n";
 import { useErrorText } from "../../lib/errors";
+import { formatNumber } from "../../lib/format";
 import { navigate, usePage, PAGES, type Page } from "../../lib/route";
+import { AttentionPage } from "../attention/AttentionPage";
 import { ComposePage } from "../compose/ComposePage";
 import { MessagesPage } from "../messages/MessagesPage";
+import { useNeedsAttention } from "../messages/queries";
 import { SettingsPage } from "../settings/SettingsPage";
 import { useAppStatus } from "./useAppStatus";
 import { useLanguage } from "./useLanguage";
@@ -38,6 +41,7 @@ export function AppLayout() {
           <Banners />
           {page === "compose" && <ComposePage />}
           {page === "messages" && <MessagesPage />}
+          {page === "attention" && <AttentionPage />}
           {page === "settings" && <SettingsPage />}
         </Container>
       </AppShell.Main>
@@ -47,6 +51,8 @@ export function AppLayout() {
 
 function Header({ page }: { page: Page }) {
   const { t } = useTranslation();
+  const attention = useNeedsAttention();
+  const waiting = attention.data?.length ?? 0;
   return (
     <Group h="100%" px="lg" justify="space-between" wrap="nowrap" data-testid="app-shell">
       <Group gap="xl" wrap="nowrap">
@@ -70,6 +76,20 @@ function Header({ page }: { page: Page }) {
               onClick={() => navigate(name)}
             >
               {t(`nav.${name}`)}
+              {name === "attention" && waiting > 0 && (
+                <Badge
+                  component="span"
+                  color="red"
+                  variant="filled"
+                  size="sm"
+                  circle={waiting < 10}
+                  className={classes.navBadge}
+                  data-testid="attention-count"
+                  aria-label={t("attention.countLabel", { count: waiting })}
+                >
+                  {formatNumber(waiting, currentLanguage())}
+                </Badge>
+              )}
             </UnstyledButton>
           ))}
         </nav>

@@ -104,6 +104,29 @@ macro_rules! insert_attempts {
     }};
 }
 
+/// Events and attempts for the rows that changed, then the commit.
+macro_rules! finish_completion {
+    ($tx:expr, $applied:expr, $at:expr) => {{
+        let events: Vec<NewEvent> = $applied
+            .iter()
+            .map(|c| NewEvent {
+                message_id: c.id,
+                status: c.status,
+                source: "dispatch",
+                at: $at,
+                detail: c.detail.clone(),
+            })
+            .collect();
+        if !events.is_empty() {
+            insert_events!($tx, events);
+            insert_attempts!($tx, $applied);
+        }
+        crate::fault_point!("mid_commit");
+        $tx.commit().await?;
+        $applied.iter().map(|c| (c.id, c.status)).collect::<Vec<_>>()
+    }};
+}
+
 /// Writes events in one statement (per 500).
 pub async fn record_events(db: &Db, events: &[NewEvent]) -> Result<()> {
     if events.is_empty() {
@@ -197,41 +220,71 @@ pub async fn complete(db: &Db, owner: &str, items: &[Completion]) -> Result<Vec<
         debug_assert!(c.status.can_follow(MessageStatus::Sending), "sending -> {:?}", c.status);
     }
     let at = now();
-    let applied = on_db!(db, p => {
-        let mut tx = p.begin().await?;
-        let mut applied: Vec<&Completion> = Vec::with_capacity(items.len());
-        for c in items {
-            let error_code = c.error.as_ref().map(|e| e.code.clone());
-            let error_params: Option<Json<BTreeMap<String, String>>> = c.error.as_ref().map(|e| Json(e.params.clone()));
-            let n = sqlx::query(UPDATE)
-                .bind(c.id)
-                .bind(c.status.as_str())
-                .bind(at)
-                .bind(&c.provider)
-                .bind(&c.provider_message_id)
-                .bind(error_code)
-                .bind(error_params)
-                .bind(c.next_attempt_at)
-                .bind(owner)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if n == 1 {
-                applied.push(c);
+    let applied = match db {
+        // SQLite runs in-process: one statement per row costs no round trip.
+        Db::Sqlite(p) => {
+            let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+            let mut applied: Vec<&Completion> = Vec::with_capacity(items.len());
+            for c in items {
+                let error_code = c.error.as_ref().map(|e| e.code.clone());
+                let error_params: Option<Json<BTreeMap<String, String>>> =
+                    c.error.as_ref().map(|e| Json(e.params.clone()));
+                let n = sqlx::query(UPDATE)
+                    .bind(c.id)
+                    .bind(c.status.as_str())
+                    .bind(at)
+                    .bind(&c.provider)
+                    .bind(&c.provider_message_id)
+                    .bind(error_code)
+                    .bind(error_params)
+                    .bind(c.next_attempt_at)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n == 1 {
+                    applied.push(c);
+                }
             }
+            finish_completion!(tx, applied, at)
         }
-        let events: Vec<NewEvent> = applied
-            .iter()
-            .map(|c| NewEvent { message_id: c.id, status: c.status, source: "dispatch", at, detail: c.detail.clone() })
-            .collect();
-        if !events.is_empty() {
-            insert_events!(tx, events);
-            insert_attempts!(tx, applied);
+        // PostgreSQL: one UPDATE … FROM (VALUES …) for the whole batch.
+        Db::Postgres(p) => {
+            let mut tx = p.begin().await?;
+            let mut b = QueryBuilder::new("UPDATE messages AS m SET status = v.status, updated_at = ");
+            b.push_bind(at);
+            b.push(
+                ", provider = v.provider, provider_message_id = COALESCE(v.pmid, m.provider_message_id), \
+                 error_code = v.error_code, error_params = v.error_params, \
+                 next_attempt_at = COALESCE(v.next_at, m.next_attempt_at), \
+                 sent_at = CASE WHEN v.status IN ('sent', 'delivered', 'read') AND m.sent_at IS NULL THEN ",
+            );
+            b.push_bind(at);
+            b.push(" ELSE m.sent_at END, delivered_at = CASE WHEN v.status IN ('delivered', 'read') AND m.delivered_at IS NULL THEN ");
+            b.push_bind(at);
+            b.push(" ELSE m.delivered_at END, lease_owner = NULL, lease_expires_at = NULL FROM (VALUES ");
+            for (n, c) in items.iter().enumerate() {
+                if n > 0 {
+                    b.push(", ");
+                }
+                b.push("(");
+                b.push_bind(c.id).push("::uuid, ");
+                b.push_bind(c.status.as_str()).push("::text, ");
+                b.push_bind(c.provider.clone()).push("::text, ");
+                b.push_bind(c.provider_message_id.clone()).push("::text, ");
+                b.push_bind(c.error.as_ref().map(|e| e.code.clone())).push("::text, ");
+                b.push_bind(c.error.as_ref().map(|e| Json(e.params.clone()))).push("::jsonb, ");
+                b.push_bind(c.next_attempt_at).push("::timestamptz)");
+            }
+            b.push(") AS v(id, status, provider, pmid, error_code, error_params, next_at) WHERE m.id = v.id AND m.status = 'sending' AND m.lease_owner = ");
+            b.push_bind(owner);
+            b.push(" RETURNING m.id");
+            let ids: Vec<(Uuid,)> = b.build_query_as().fetch_all(&mut *tx).await?;
+            let ids: std::collections::HashSet<Uuid> = ids.into_iter().map(|(id,)| id).collect();
+            let applied: Vec<&Completion> = items.iter().filter(|c| ids.contains(&c.id)).collect();
+            finish_completion!(tx, applied, at)
         }
-        crate::fault_point!("mid_commit");
-        tx.commit().await?;
-        applied.iter().map(|c| (c.id, c.status)).collect::<Vec<_>>()
-    });
+    };
     Ok(applied)
 }
 
