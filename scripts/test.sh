@@ -71,7 +71,7 @@ export WASEL_REQUIRE_KEYCHAIN=1
 if want rust; then
   say "PostgreSQL on loopback"
   WASEL_TEST_PG_URL=$("$root/scripts/pg-start.sh" "$work/pg")
-  export WASEL_TEST_PG_URL WASEL_REQUIRE_PG=1 WASEL_TEST_PG_DIR="$work/pg"
+  export WASEL_TEST_PG_URL WASEL_REQUIRE_PG=1
   say "Rust tests (nextest)"
   cargo nextest run --workspace --locked --no-fail-fast
 fi

@@ -1,7 +1,8 @@
 //! Chaos: `wasel worker` processes are killed with SIGKILL at random moments and abort at each
 //! fault point (before the HTTP call, after the response before the commit, mid-commit) while
 //! messages flow; they are restarted, and at the end nothing is lost and nothing was sent twice.
-//! `WASEL_CHAOS_RUNS` (default 2) runs of `WASEL_CHAOS_MESSAGES` (default 300) messages each,
+//! `WASEL_CHAOS_RUNS` (default 2) runs of `WASEL_CHAOS_MESSAGES` (default 300) messages each, fed at
+//! `WASEL_CHAOS_RATE` messages a second (default 200),
 //! alternating PostgreSQL (3 workers) and SQLite (1 worker). Ends with one summary line:
 //! `chaos: runs=R messages=N lost=0 silent_duplicates=0 unknown=U reconciled=V`.
 
@@ -48,14 +49,15 @@ async fn one_run(run: usize, db: &TestDb, workers: usize, n: usize) -> Tally {
     let wasel = open_on_sim(db, &sim.base_url()).await;
     let fault_of = |k: usize| FAULTS[(run + k) % FAULTS.len()];
     let mut procs: Vec<Child> = (0..workers).map(|k| spawn(&db.url, &sim.base_url(), fault_of(k))).collect();
-    // Messages arrive at a steady pace (about 200/s) while workers are being killed.
+    // Messages arrive at a steady pace (`WASEL_CHAOS_RATE`, default 200/s) while workers are being killed.
     let tag = format!("chaos-{run}");
     let wasel = std::sync::Arc::new(wasel);
     let feeder = {
         let wasel = std::sync::Arc::clone(&wasel);
         let tag = tag.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_millis(5));
+            let rate = env_usize("WASEL_CHAOS_RATE", 200).max(1) as u64;
+            let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
             for i in 0..n {
                 tick.tick().await;
                 let input = SendSmsInput {

@@ -61,16 +61,9 @@ async fn a_scheduled_message_waits_for_its_time_and_an_expired_one_is_never_sent
     for db in databases().await {
         let wasel = open(&db).await;
         wasel.start_background();
-        let later = wasel
-            .send_sms(
-                SendSmsInput {
-                    send_at: Some(Utc::now() + chrono::Duration::milliseconds(1500)),
-                    ..sms("0555001234", "later")
-                },
-                None,
-            )
-            .await
-            .unwrap();
+        let send_at = Utc::now() + chrono::Duration::milliseconds(1500);
+        let later =
+            wasel.send_sms(SendSmsInput { send_at: Some(send_at), ..sms("0555001234", "later") }, None).await.unwrap();
         assert_eq!(later.status, MessageStatus::Scheduled, "{}", db.name);
         // Due long ago but already past its expiry when a worker looks at it.
         let stale = wasel

@@ -140,6 +140,14 @@ pub struct MessageView {
     pub sent_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// Requested send time (scheduled messages).
+    pub send_at: Option<DateTime<Utc>>,
+    /// After this it is expired instead of sent.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When a worker may next take it (the end of a backoff, of quiet hours, or `send_at`);
+    /// only for messages still waiting.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub urgent: bool,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]

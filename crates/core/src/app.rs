@@ -672,6 +672,7 @@ async fn seed_demo_families(db: &Db) -> Result<()> {
 
 fn to_view(row: q::MessageRow) -> MessageView {
     let to = PhoneE164::from_stored(row.to_address.clone());
+    let waiting = matches!(row.status(), MessageStatus::Queued | MessageStatus::Scheduled);
     MessageView {
         id: row.id.to_string(),
         channel: Channel::parse(&row.channel).unwrap_or(Channel::Sms),
@@ -691,5 +692,9 @@ fn to_view(row: q::MessageRow) -> MessageView {
         sent_at: row.sent_at,
         delivered_at: row.delivered_at,
         updated_at: row.updated_at,
+        send_at: row.send_at,
+        expires_at: row.expires_at,
+        next_attempt_at: waiting.then_some(row.next_attempt_at),
+        urgent: row.urgent,
     }
 }

@@ -11,6 +11,14 @@
 //! | `GET`/`DELETE /_sim/twilio/messages` | the Twilio sandbox inbox ([`twilio::SimMessage`]s) / forget it |
 //! | `GET`/`PUT /_sim/twilio/faults` | faults for Twilio only |
 //! | `POST /_sim/twilio/opt-outs` | `{"to":"+9665…"}`: that number now answers 21610 |
+//! | `GET`/`DELETE /_sim/taqnyat/messages` | the Taqnyat sandbox inbox ([`taqnyat::SimMessage`]s) / forget it |
+//! | `GET`/`PUT /_sim/taqnyat/faults` | faults for Taqnyat only |
+//! | `POST /_sim/taqnyat/opt-outs` | `{"to":"9665…"}`: that recipient is now rejected |
+//! | `GET`/`PUT /_sim/taqnyat/balance` | `{"balance_milli_sar":…}`: read / set the account balance |
+//! | `GET`/`DELETE /_sim/msegat/messages` | the Msegat sandbox inbox ([`msegat::SimMessage`]s) / forget it |
+//! | `GET`/`PUT /_sim/msegat/faults` | faults for Msegat only |
+//! | `POST /_sim/msegat/opt-outs` | `{"to":"9665…"}`: that number now answers 1120 |
+//! | `GET`/`PUT /_sim/msegat/balance` | `{"points":…}`: read / set the point balance |
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -28,7 +36,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub mod faults;
+pub mod msegat;
 pub mod segments;
+pub mod taqnyat;
 pub mod twilio;
 
 pub use faults::Faults;
@@ -40,11 +50,18 @@ pub struct SimOptions {
     /// Defaults to `127.0.0.1:0` (any free port on loopback).
     pub bind: SocketAddr,
     pub twilio: twilio::TwilioOptions,
+    pub taqnyat: taqnyat::TaqnyatOptions,
+    pub msegat: msegat::MsegatOptions,
 }
 
 impl Default for SimOptions {
     fn default() -> Self {
-        Self { bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), twilio: twilio::TwilioOptions::default() }
+        Self {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            twilio: twilio::TwilioOptions::default(),
+            taqnyat: taqnyat::TaqnyatOptions::default(),
+            msegat: msegat::MsegatOptions::default(),
+        }
     }
 }
 
@@ -58,6 +75,8 @@ pub struct Simulators {
 struct Inner {
     addr: SocketAddr,
     twilio: twilio::TwilioSim,
+    taqnyat: taqnyat::TaqnyatSim,
+    msegat: msegat::MsegatSim,
     shutdown: watch::Sender<bool>,
     server: Mutex<Option<JoinHandle<()>>>,
 }
@@ -78,8 +97,10 @@ pub async fn start(opts: SimOptions) -> std::io::Result<Simulators> {
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = watch::channel(false);
     let twilio = twilio::TwilioSim::start(opts.twilio, stopped.clone())?;
+    let taqnyat = taqnyat::TaqnyatSim::new(opts.taqnyat, stopped.clone());
+    let msegat = msegat::MsegatSim::new(opts.msegat, stopped.clone());
 
-    let app = router(Providers { twilio: twilio.clone() });
+    let app = router(Providers { twilio: twilio.clone(), taqnyat: taqnyat.clone(), msegat: msegat.clone() });
     let mut stop_signal = stopped;
     let server = tokio::spawn(async move {
         let stop = async move {
@@ -91,7 +112,8 @@ pub async fn start(opts: SimOptions) -> std::io::Result<Simulators> {
         }
     });
     tracing::info!(%addr, "provider simulators listening");
-    Ok(Simulators { inner: Arc::new(Inner { addr, twilio, shutdown, server: Mutex::new(Some(server)) }) })
+    let inner = Inner { addr, twilio, taqnyat, msegat, shutdown, server: Mutex::new(Some(server)) };
+    Ok(Simulators { inner: Arc::new(inner) })
 }
 
 impl Simulators {
@@ -108,9 +130,19 @@ impl Simulators {
         &self.inner.twilio
     }
 
+    pub fn taqnyat(&self) -> &taqnyat::TaqnyatSim {
+        &self.inner.taqnyat
+    }
+
+    pub fn msegat(&self) -> &msegat::MsegatSim {
+        &self.inner.msegat
+    }
+
     /// Sets the same faults on every simulator (what `PUT /_sim/faults` does).
     pub fn set_faults(&self, faults: Faults) {
-        self.inner.twilio.set_faults(faults);
+        self.inner.twilio.set_faults(faults.clone());
+        self.inner.taqnyat.set_faults(faults.clone());
+        self.inner.msegat.set_faults(faults);
     }
 
     /// Stops accepting, lets in-flight requests finish (at most a few seconds), then returns.
@@ -132,6 +164,8 @@ impl Simulators {
 #[derive(Clone)]
 struct Providers {
     twilio: twilio::TwilioSim,
+    taqnyat: taqnyat::TaqnyatSim,
+    msegat: msegat::MsegatSim,
 }
 
 fn router(providers: Providers) -> Router {
@@ -139,8 +173,15 @@ fn router(providers: Providers) -> Router {
         .route("/health", get(health))
         .route("/faults", get(get_faults).put(put_faults))
         .with_state(providers.clone())
-        .nest("/twilio", twilio::debug_routes(providers.twilio.clone()));
-    Router::new().merge(twilio::api_routes(providers.twilio)).nest("/_sim", debug).fallback(not_found)
+        .nest("/twilio", twilio::debug_routes(providers.twilio.clone()))
+        .nest("/taqnyat", taqnyat::debug_routes(providers.taqnyat.clone()))
+        .nest("/msegat", msegat::debug_routes(providers.msegat.clone()));
+    Router::new()
+        .merge(twilio::api_routes(providers.twilio))
+        .merge(taqnyat::api_routes(providers.taqnyat))
+        .merge(msegat::api_routes(providers.msegat))
+        .nest("/_sim", debug)
+        .fallback(not_found)
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -153,18 +194,46 @@ async fn get_faults(State(p): State<Providers>) -> Json<Faults> {
 
 async fn put_faults(State(p): State<Providers>, Json(faults): Json<Faults>) -> StatusCode {
     tracing::info!(?faults, "simulator faults set for every provider");
-    p.twilio.set_faults(faults);
+    p.twilio.set_faults(faults.clone());
+    p.taqnyat.set_faults(faults.clone());
+    p.msegat.set_faults(faults);
     StatusCode::NO_CONTENT
 }
 
+/// An unknown path answers in the error shape of the provider whose paths it looks like.
 async fn not_found(uri: axum::http::Uri) -> Response {
-    twilio::not_found_response(uri.path()).into_response()
+    let path = uri.path();
+    if taqnyat::owns_path(path) {
+        taqnyat::not_found_response()
+    } else if msegat::owns_path(path) {
+        msegat::not_found_response()
+    } else {
+        twilio::not_found_response(path).into_response()
+    }
 }
 
 /// Locks, shrugging off poisoning: the guarded data stays consistent because no code path panics
 /// half-way through an update, and a simulator must keep serving other tests after one panicked.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A recipient as the Saudi gateways (Taqnyat, Msegat) take it: country code and number as digits, with no
+/// `+`, `00` or trunk `0`. Saudi numbers must be mobiles (`9665` + 8 digits); other countries only when
+/// `international` is on (8–15 digits, as E.164 allows).
+pub(crate) fn is_gateway_number(number: &str, international: bool) -> bool {
+    if !number.bytes().all(|b| b.is_ascii_digit()) || number.starts_with('0') {
+        return false;
+    }
+    match number.strip_prefix("966") {
+        Some(national) => national.len() == 9 && national.starts_with('5'),
+        None => international && (8..=15).contains(&number.len()),
+    }
+}
+
+/// Compares secrets without leaking how long a prefix matched.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Masks a phone number for logs: `+966512345123` → `+9665•••••123`.
@@ -188,5 +257,23 @@ mod tests {
         assert_eq!(mask_phone("+966512345123"), "+9665•••••123");
         assert_eq!(mask_phone("12345"), "•••••45");
         assert_eq!(mask_phone(""), "•••••");
+        assert_eq!(mask_phone("966512345123"), "96651•••••123");
+    }
+
+    #[test]
+    fn gateway_numbers_are_digits_with_the_country_code() {
+        assert!(is_gateway_number("966512345678", false));
+        assert!(!is_gateway_number("+966512345678", false));
+        assert!(!is_gateway_number("00966512345678", false));
+        assert!(!is_gateway_number("0512345678", false));
+        assert!(!is_gateway_number("512345678", false));
+        assert!(!is_gateway_number("966112345678", false), "a Riyadh landline");
+        assert!(!is_gateway_number("96651234567", false));
+        assert!(!is_gateway_number("9665123456789", false));
+        assert!(!is_gateway_number("9665123 5678", false));
+        assert!(!is_gateway_number("", true));
+        assert!(!is_gateway_number("447700900123", false));
+        assert!(is_gateway_number("447700900123", true));
+        assert!(!is_gateway_number("966112345678", true), "Saudi numbers stay mobile-only");
     }
 }

@@ -111,6 +111,16 @@ export type MessageView = {
 	sentAt: string | null,
 	deliveredAt: string | null,
 	updatedAt: string,
+	/**  Requested send time (scheduled messages). */
+	sendAt: string | null,
+	/**  After this it is expired instead of sent. */
+	expiresAt: string | null,
+	/**
+	 *  When a worker may next take it (the end of a backoff, of quiet hours, or `send_at`);
+	 *  only for messages still waiting.
+	 */
+	nextAttemptAt: string | null,
+	urgent: boolean,
 };
 
 /**  What an operator can do to one message (each is audited). */

@@ -182,6 +182,10 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
       sentAt: null,
       deliveredAt: null,
       updatedAt: at.toISOString(),
+      sendAt: input.sendAt ?? null,
+      expiresAt: input.expiresAt ?? null,
+      nextAttemptAt: input.scheduled && input.sendAt ? input.sendAt : at.toISOString(),
+      urgent: input.urgent ?? false,
     };
     addEvent(m.id, m.status, "dispatch", at);
     messages.push(m);
@@ -358,7 +362,15 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
   return { handle, messages, events, attempts, outbox, status };
 }
 
-type CreateInput = { to: string; body: string; guardianId: string | null; scheduled?: boolean };
+type CreateInput = {
+  to: string;
+  body: string;
+  guardianId: string | null;
+  scheduled?: boolean;
+  sendAt?: string | null;
+  expiresAt?: string | null;
+  urgent?: boolean | null;
+};
 type Create = (input: CreateInput, at: Date) => MessageView;
 type SetStatus = (m: MessageView, next: MessageStatus, source: MessageEventView["source"], at: Date, detail?: string | null) => void;
 type AddAttempt = (m: MessageView, a: Partial<Omit<AttemptView, "startedAt">> & { startedAt: Date }) => void;

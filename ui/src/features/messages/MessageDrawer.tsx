@@ -227,6 +227,12 @@ function Details({ message: m, actions }: { message: MessageView; actions: React
         <Item label={t("messages.details.segments")}>{formatNumber(m.segments, language)}</Item>
         <Item label={t("messages.details.attempts")}>{formatNumber(m.attempts, language)}</Item>
         <Item label={t("messages.details.createdAt")}>{when(m.createdAt)}</Item>
+        {m.sendAt && <Item label={t("messages.details.sendAt")}>{when(m.sendAt)}</Item>}
+        {m.nextAttemptAt && m.status === "queued" && m.attempts > 0 && (
+          <Item label={t("messages.details.nextAttemptAt")}>{when(m.nextAttemptAt)}</Item>
+        )}
+        {m.expiresAt && <Item label={t("messages.details.expiresAt")}>{when(m.expiresAt)}</Item>}
+        {m.urgent && <Item label={t("messages.details.urgent")}>{t("messages.details.urgentYes")}</Item>}
         <Item label={t("messages.details.sentAt")}>{when(m.sentAt)}</Item>
         <Item label={t("messages.details.deliveredAt")}>{when(m.deliveredAt)}</Item>
       </DataList>

@@ -17,7 +17,7 @@ pub use super::outbox::Attempt;
 
 const COLUMNS: &str = "m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
      m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
-     m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, \
+     m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, m.send_at, m.expires_at, \
      g.full_name AS guardian_name";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -45,6 +45,8 @@ pub struct MessageRow {
     pub updated_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
+    pub send_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
     pub guardian_name: Option<String>,
 }
 
@@ -115,7 +117,7 @@ pub async fn enqueue_in(tx: &mut Tx, new: &NewMessage) -> Result<(MessageRow, bo
     const EVENT: &str = "INSERT INTO message_events (id, message_id, status, source, at, detail) VALUES ($1, $2, $3, 'operator', $4, $5)";
     const BY_KEY: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
          m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
-         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, \
+         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, m.send_at, m.expires_at, \
          g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id WHERE m.idempotency_key = $1";
     debug_assert!(BY_KEY.contains(COLUMNS));
     let (id, at) = (Uuid::now_v7(), now());
@@ -155,7 +157,7 @@ pub async fn enqueue_in(tx: &mut Tx, new: &NewMessage) -> Result<(MessageRow, bo
 pub async fn by_idempotency_key(db: &Db, key: &str) -> Result<Option<MessageRow>> {
     const SQL: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
          m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
-         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, \
+         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, m.send_at, m.expires_at, \
          g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id WHERE m.idempotency_key = $1";
     debug_assert!(SQL.contains(COLUMNS));
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(key).fetch_optional(p).await?))
@@ -164,7 +166,7 @@ pub async fn by_idempotency_key(db: &Db, key: &str) -> Result<Option<MessageRow>
 pub async fn get(db: &Db, id: Uuid) -> Result<Option<MessageRow>> {
     const SQL: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
          m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
-         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, \
+         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, m.send_at, m.expires_at, \
          g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id WHERE m.id = $1";
     debug_assert!(SQL.contains(COLUMNS));
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await?))
@@ -174,7 +176,7 @@ pub async fn get(db: &Db, id: Uuid) -> Result<Option<MessageRow>> {
 pub async fn list(db: &Db, status: Option<MessageStatus>, limit: i64) -> Result<Vec<MessageRow>> {
     const SQL: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
          m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
-         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, \
+         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, m.send_at, m.expires_at, \
          g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id \
          WHERE ($1 IS NULL OR m.status = $1) ORDER BY m.created_at DESC, m.id DESC LIMIT $2";
     debug_assert!(SQL.contains(COLUMNS));
