@@ -19,6 +19,9 @@ if [ -z "${WASEL_IN_DBUS:-}" ]; then
   start=$(date +%s)
   "$root/scripts/setup.sh" test
 
+  # The desktop crate embeds ui/dist at compile time: build it before anything compiles src-tauri.
+  "$root/scripts/build-ui.sh"
+
   if want lint; then
     say "cargo fmt --check"
     cargo fmt --all --check

@@ -116,11 +116,12 @@ async fn an_opted_out_number_fails_permanently_and_an_unreachable_handset_ends_u
 }
 
 #[tokio::test]
-async fn a_provider_outage_is_retried_with_backoff_until_it_recovers() {
+async fn an_outage_of_every_provider_is_retried_with_backoff_until_they_recover() {
     for db in databases().await {
         let wasel = open(&db).await;
         let sim = wasel.simulators().unwrap().clone();
-        sim.twilio().set_faults(Faults { down: true, ..Faults::default() });
+        // Every provider of the failover order is down.
+        sim.set_faults(Faults { down: true, ..Faults::default() });
         let m = wasel.send_sms(sms("0555001234", "hello"), None).await.unwrap();
         wasel.dispatcher().run_once().await.unwrap();
         let waiting = wasel.message(&m.id).await.unwrap();
@@ -128,7 +129,7 @@ async fn a_provider_outage_is_retried_with_backoff_until_it_recovers() {
         assert_eq!(waiting.error.as_ref().map(|e| e.code.as_str()), Some("provider.unavailable"));
         // Not due yet: the backoff holds it.
         assert_eq!(wasel.dispatcher().run_once().await.unwrap().claimed, 0);
-        sim.twilio().set_faults(Faults::default());
+        sim.set_faults(Faults::default());
         wasel.start_background();
         let done = wasel.wait_for(&m.id, &[MessageStatus::Delivered], Duration::from_secs(20)).await.unwrap();
         assert_eq!(done.status, MessageStatus::Delivered, "{}", db.name);

@@ -118,6 +118,7 @@ mod tests {
             .export(specta_typescript::Typescript::default().header(super::BINDINGS_HEADER), &fresh)
             .expect("export bindings");
         let fresh_text = std::fs::read_to_string(&fresh).unwrap();
+        let _ = std::fs::remove_file(&fresh);
         if std::env::var("WASEL_UPDATE_BINDINGS").as_deref() == Ok("1") {
             std::fs::write(&path, &fresh_text).unwrap();
             return;

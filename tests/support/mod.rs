@@ -83,6 +83,11 @@ pub async fn open_full(db: &TestDb, secrets: SharedSecrets, lease: Duration, san
         poll_interval: Duration::from_millis(100),
         sandbox_url,
         lease,
+        // Short, so tests see a circuit open and close again.
+        breaker: wasel_core::providers::sms::failover::BreakerPolicy {
+            failures_to_open: 3,
+            open_for: Duration::from_millis(800),
+        },
     })
     .await
     .unwrap()

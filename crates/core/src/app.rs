@@ -17,6 +17,9 @@ use crate::outbox::dispatcher::SharedRoutes;
 use crate::outbox::reports::Poller;
 use crate::outbox::{Dispatcher, MessageChanged, OutboxConfig, SmsRoutes};
 use crate::providers::sms::SmsProvider;
+use crate::providers::sms::failover::{BreakerPolicy, FailoverSms};
+use crate::providers::sms::msegat::MsegatSms;
+use crate::providers::sms::taqnyat::TaqnyatSms;
 use crate::providers::sms::twilio::{self, TwilioSms};
 use crate::providers::{http_client_with_timeout, request_timeout};
 use crate::secrets::{self, SecretError, SharedSecrets};
@@ -41,6 +44,8 @@ pub struct WaselConfig {
     pub sandbox_url: Option<String>,
     /// How long a worker may hold a claimed message before it is presumed dead.
     pub lease: Duration,
+    /// When an SMS provider's circuit opens and for how long.
+    pub breaker: BreakerPolicy,
 }
 
 impl WaselConfig {
@@ -63,6 +68,7 @@ impl WaselConfig {
             lease: Duration::from_secs(
                 std::env::var("WASEL_LEASE_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60).max(1),
             ),
+            breaker: BreakerPolicy::default(),
         }
     }
 }
@@ -86,6 +92,7 @@ pub struct Wasel {
     worker_name: String,
     poll_interval: Duration,
     lease: Duration,
+    breaker: BreakerPolicy,
     outbox: Arc<RwLock<OutboxConfig>>,
 }
 
@@ -108,13 +115,7 @@ impl Wasel {
 
         let mut routes = SmsRoutes::default();
         if let Some(url) = &sandbox_url {
-            routes.sandbox = Some(Arc::new(TwilioSms::new(
-                http.clone(),
-                url,
-                wasel_sim::twilio::SANDBOX_ACCOUNT_SID,
-                wasel_sim::twilio::SANDBOX_AUTH_TOKEN,
-                wasel_sim::twilio::SANDBOX_FROM,
-            )));
+            routes.sandbox = Some(Arc::new(sandbox_failover(&http, url, config.breaker)));
         }
         let twilio_base_url = config.twilio_base_url.clone().unwrap_or_else(|| twilio::DEFAULT_BASE_URL.to_owned());
         let (shutdown, _) = watch::channel(false);
@@ -135,6 +136,7 @@ impl Wasel {
             worker_name: config.worker_name,
             poll_interval: config.poll_interval,
             lease: config.lease,
+            breaker: config.breaker,
             outbox: Arc::new(RwLock::new(outbox)),
         };
         wasel.load_live_provider().await?;
@@ -160,7 +162,7 @@ impl Wasel {
         }
     }
 
-    fn set_live(&self, provider: Option<Arc<dyn SmsProvider>>) {
+    fn set_live(&self, provider: Option<Arc<FailoverSms>>) {
         match self.routes.write() {
             Ok(mut r) => r.live = provider,
             Err(poisoned) => poisoned.into_inner().live = provider,
@@ -179,6 +181,11 @@ impl Wasel {
             Ok(k) => k.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// The sandbox's SMS route (its circuits), when the sandbox is on.
+    pub fn sandbox_route(&self) -> Option<Arc<FailoverSms>> {
+        self.routes().sandbox
     }
 
     /// True when no real provider is configured: new messages go to the simulator.
@@ -206,7 +213,8 @@ impl Wasel {
                     &token,
                     &saved.from,
                 );
-                self.set_live(Some(Arc::new(provider)));
+                let route = FailoverSms::new(vec![Arc::new(provider)], self.breaker);
+                self.set_live(Some(Arc::new(route)));
             }
             Ok(None) => {
                 tracing::warn!("Twilio is configured but its token is missing from the keychain; staying in sandbox");
@@ -647,6 +655,29 @@ impl Wasel {
             .await;
         }
     }
+}
+
+/// The sandbox's SMS route: the Twilio, Taqnyat and Msegat simulators in failover order.
+fn sandbox_failover(http: &reqwest::Client, url: &str, breaker: BreakerPolicy) -> FailoverSms {
+    use wasel_sim::{msegat, taqnyat, twilio};
+    let providers: Vec<Arc<dyn SmsProvider>> = vec![
+        Arc::new(TwilioSms::new(
+            http.clone(),
+            url,
+            twilio::SANDBOX_ACCOUNT_SID,
+            twilio::SANDBOX_AUTH_TOKEN,
+            twilio::SANDBOX_FROM,
+        )),
+        Arc::new(TaqnyatSms::new(http.clone(), url, taqnyat::SANDBOX_BEARER_TOKEN, taqnyat::SANDBOX_SENDER)),
+        Arc::new(MsegatSms::new(
+            http.clone(),
+            url,
+            msegat::SANDBOX_USERNAME,
+            msegat::SANDBOX_API_KEY,
+            msegat::SANDBOX_SENDER,
+        )),
+    ];
+    FailoverSms::new(providers, breaker)
 }
 
 async fn start_sandbox() -> Result<wasel_sim::Simulators> {

@@ -14,6 +14,7 @@ use super::policy::OutboxConfig;
 use crate::domain::{EventSource, MessageStatus, PhoneE164};
 use crate::error::{ErrorPayload, Result};
 use crate::providers::ErrorClass;
+use crate::providers::sms::failover::FailoverSms;
 use crate::providers::sms::{Found, Lookup, OutgoingSms, SmsProvider};
 use crate::store::queries::messages::{self as m, Change, Transition};
 use crate::store::queries::outbox::{self as q, Attempt, Claimed, Completion};
@@ -23,12 +24,12 @@ use crate::store::{Db, now};
 /// configured provider. A sandbox message is never sent to a real provider.
 #[derive(Clone, Default)]
 pub struct SmsRoutes {
-    pub sandbox: Option<Arc<dyn SmsProvider>>,
-    pub live: Option<Arc<dyn SmsProvider>>,
+    pub sandbox: Option<Arc<FailoverSms>>,
+    pub live: Option<Arc<FailoverSms>>,
 }
 
 impl SmsRoutes {
-    pub fn for_message(&self, sandbox: bool) -> Option<Arc<dyn SmsProvider>> {
+    pub fn for_message(&self, sandbox: bool) -> Option<Arc<FailoverSms>> {
         if sandbox { self.sandbox.clone() } else { self.live.clone() }
     }
 }
@@ -129,7 +130,7 @@ impl Dispatcher {
 
     /// One provider call for one claimed message, turned into its completion.
     #[tracing::instrument(skip_all, fields(message_id = %c.id))]
-    async fn attempt(&self, c: Claimed, provider: Option<Arc<dyn SmsProvider>>) -> Completion {
+    async fn attempt(&self, c: Claimed, provider: Option<Arc<FailoverSms>>) -> Completion {
         let started_at = now();
         let Some(provider) = provider else {
             let attempt = Attempt {
@@ -156,12 +157,23 @@ impl Dispatcher {
         let to = PhoneE164::from_stored(c.to_address.clone());
         let reference = c.id.to_string();
         crate::fault_point!("before_http");
-        let result = provider.send(OutgoingSms { to: &to, body: &c.body, reference: &reference }).await;
+        let (db, owner, id) = (self.db.clone(), self.owner.clone(), c.id);
+        let mark = move |next: &'static str| -> crate::providers::BoxFuture<'static, ()> {
+            let (db, owner) = (db.clone(), owner.clone());
+            Box::pin(async move {
+                if let Err(e) = q::mark_handed_to(&db, id, &owner, next).await {
+                    tracing::warn!(error = %e, "could not note the failover; a crash now would need an operator");
+                }
+            })
+        };
+        let (result, reached) =
+            provider.send_traced(OutgoingSms { to: &to, body: &c.body, reference: &reference }, &mark).await;
+        let reached = reached.unwrap_or_else(|| provider.id());
         crate::fault_point!("after_response");
         let finished_at = now();
         let mut attempt = Attempt {
             attempt_no: c.attempts,
-            provider: provider.id().to_owned(),
+            provider: reached.to_owned(),
             started_at,
             finished_at,
             http_status: None,
@@ -173,10 +185,11 @@ impl Dispatcher {
             Ok(accepted) => {
                 tracing::debug!(to = %to.masked(), provider = provider.id(), "provider accepted the message");
                 attempt.http_status = Some(i32::from(accepted.http_status));
+                attempt.provider = accepted.provider.to_owned();
                 Completion {
                     id: c.id,
                     status: accepted.status,
-                    provider: provider.id().to_owned(),
+                    provider: accepted.provider.to_owned(),
                     provider_message_id: Some(accepted.provider_message_id),
                     error: None,
                     next_attempt_at: None,
@@ -190,7 +203,7 @@ impl Dispatcher {
                 let policy = self.config().policy;
                 let exhausted =
                     attempts >= u32::try_from(c.max_attempts).unwrap_or(policy.max_attempts).min(policy.max_attempts);
-                tracing::warn!(to = %to.masked(), provider = provider.id(), code = e.code(), class = class.as_str(), "provider call failed");
+                tracing::warn!(to = %to.masked(), provider = reached, code = e.code(), class = class.as_str(), "provider call failed");
                 attempt.http_status = e.http_status().map(i32::from);
                 attempt.provider_error_code = e.provider_code().map(str::to_owned);
                 attempt.error_class = Some(class.as_str());
@@ -208,7 +221,7 @@ impl Dispatcher {
                 Completion {
                     id: c.id,
                     status,
-                    provider: provider.id().to_owned(),
+                    provider: reached.to_owned(),
                     provider_message_id: None,
                     error: Some(crate::Error::from(e.clone()).payload()),
                     next_attempt_at: next,
@@ -244,14 +257,15 @@ impl Dispatcher {
         for c in q::unknowns(&self.db, 100).await? {
             let Some(provider) = routes.for_message(c.sandbox) else { continue };
             let since = q::last_attempt_started(&self.db, c.id).await?.unwrap_or(c.created_at);
-            let known = m::provider_ids_for(&self.db, &c.to_address, provider.id()).await?;
+            let known = m::provider_ids_for(&self.db, &c.to_address).await?;
             let exclude = move |sid: &str| known.contains(sid);
             let to = PhoneE164::from_stored(c.to_address.clone());
-            let found = provider.find_sent(Lookup { to: &to, body: &c.body, since, exclude: &exclude }).await;
+            let lookup = Lookup { to: &to, body: &c.body, since, exclude: &exclude };
+            let found = provider.find_sent_upto(lookup, c.provider.as_deref()).await;
             let (status, outcome) = match found {
                 Ok(Found::Yes(accepted)) => {
                     let change = Change {
-                        provider: Some(provider.id()),
+                        provider: Some(accepted.provider),
                         provider_message_id: Some(&accepted.provider_message_id),
                         detail: Some("reconciled: the provider has it".into()),
                         ..Change::default()

@@ -30,7 +30,12 @@ impl Poller {
         };
         let since = now() - chrono::Duration::hours(48);
         let mut changed = 0;
-        for provider in [routes.sandbox.clone(), routes.live.clone()].into_iter().flatten() {
+        let members: Vec<_> = [routes.sandbox.clone(), routes.live.clone()]
+            .into_iter()
+            .flatten()
+            .flat_map(|route| route.providers().cloned().collect::<Vec<_>>())
+            .collect();
+        for provider in members {
             let waiting = q::awaiting_report(&self.db, provider.id(), since, 200).await?;
             for (id, provider_message_id) in waiting {
                 match provider.poll_status(&provider_message_id).await {

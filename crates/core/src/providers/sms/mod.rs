@@ -1,5 +1,8 @@
 //! The SMS channel: one trait, one file per provider.
 
+pub mod failover;
+pub mod msegat;
+pub mod taqnyat;
 pub mod twilio;
 
 use crate::domain::{MessageStatus, PhoneE164};
@@ -8,6 +11,8 @@ use crate::providers::{BoxFuture, ProviderError};
 /// What a provider said when it took a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
+    /// Which provider took it (with failover, not always the first).
+    pub provider: &'static str,
     pub provider_message_id: String,
     pub status: MessageStatus,
     pub http_status: u16,

@@ -152,7 +152,7 @@ impl SmsProvider for TwilioSms {
                     detail: "message sid".into(),
                 });
             }
-            Ok(Accepted { provider_message_id: resource.sid, status, http_status })
+            Ok(Accepted { provider: ID, provider_message_id: resource.sid, status, http_status })
         })
     }
 
@@ -216,7 +216,12 @@ impl SmsProvider for TwilioSms {
                     let recent = created.is_none_or(|c| c >= lookup.since - chrono::Duration::minutes(2));
                     if recent && m.body.as_deref() == Some(lookup.body) && !(lookup.exclude)(&m.sid) {
                         let status = Self::map_status(&m.status).unwrap_or(MessageStatus::Sent);
-                        return Ok(Found::Yes(Accepted { provider_message_id: m.sid, status, http_status }));
+                        return Ok(Found::Yes(Accepted {
+                            provider: ID,
+                            provider_message_id: m.sid,
+                            status,
+                            http_status,
+                        }));
                     }
                 }
                 match list.next_page_uri {

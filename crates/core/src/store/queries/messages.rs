@@ -399,8 +399,9 @@ pub async fn awaiting_report(db: &Db, provider: &str, since: DateTime<Utc>, limi
 }
 
 /// Provider ids already matched to messages to `to`, so reconciliation never claims one twice.
-pub async fn provider_ids_for(db: &Db, to: &str, provider: &str) -> Result<std::collections::HashSet<String>> {
-    const SQL: &str = "SELECT provider_message_id FROM messages WHERE to_address = $1 AND provider = $2 AND provider_message_id IS NOT NULL";
-    let rows: Vec<(String,)> = on_db!(db, p => sqlx::query_as(SQL).bind(to).bind(provider).fetch_all(p).await?);
+pub async fn provider_ids_for(db: &Db, to: &str) -> Result<std::collections::HashSet<String>> {
+    const SQL: &str =
+        "SELECT provider_message_id FROM messages WHERE to_address = $1 AND provider_message_id IS NOT NULL";
+    let rows: Vec<(String,)> = on_db!(db, p => sqlx::query_as(SQL).bind(to).fetch_all(p).await?);
     Ok(rows.into_iter().map(|(s,)| s).collect())
 }

@@ -23,6 +23,8 @@ pub struct Claimed {
     pub attempts: i32,
     pub max_attempts: i32,
     pub created_at: DateTime<Utc>,
+    /// The provider it was last handed to (set on failover and on completion).
+    pub provider: Option<String>,
 }
 
 /// One new row of `message_events`.
@@ -150,15 +152,15 @@ pub async fn claim(
 ) -> Result<Vec<Claimed>> {
     debug_assert!(MessageStatus::Sending.can_follow(MessageStatus::Queued));
     const PG: &str = "UPDATE messages SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
-         attempts = attempts + 1, updated_at = $3 \
+         attempts = attempts + 1, updated_at = $3, provider = NULL \
          WHERE id IN (SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $3 AND (urgent OR NOT $5) \
                       ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, to_address, body, sandbox, attempts, max_attempts, created_at";
+         RETURNING id, to_address, body, sandbox, attempts, max_attempts, created_at, provider";
     const SQLITE: &str = "UPDATE messages SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
-         attempts = attempts + 1, updated_at = $3 \
+         attempts = attempts + 1, updated_at = $3, provider = NULL \
          WHERE id IN (SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $3 AND (urgent OR NOT $5) \
                       ORDER BY next_attempt_at LIMIT $4) \
-         RETURNING id, to_address, body, sandbox, attempts, max_attempts, created_at";
+         RETURNING id, to_address, body, sandbox, attempts, max_attempts, created_at, provider";
     let at = now();
     let claimed: Vec<Claimed> = match db {
         Db::Sqlite(p) => {
@@ -316,6 +318,14 @@ pub async fn promote_and_expire(db: &Db) -> Result<Vec<(Uuid, MessageStatus)>> {
     Ok(changed)
 }
 
+/// Notes, before a message is handed to the next provider in the failover order, that it may
+/// now be there: a crash from here on is reconciled with every provider up to this one.
+pub async fn mark_handed_to(db: &Db, id: Uuid, owner: &str, provider: &str) -> Result<()> {
+    const SQL: &str = "UPDATE messages SET provider = $3 WHERE id = $1 AND status = 'sending' AND lease_owner = $2";
+    on_db!(db, p => sqlx::query(SQL).bind(id).bind(owner).bind(provider).execute(p).await?.rows_affected());
+    Ok(())
+}
+
 /// Messages whose sender died mid-call: the lease ran out while `sending`.
 pub async fn expired_leases(db: &Db, at: DateTime<Utc>) -> Result<Vec<Uuid>> {
     const SQL: &str = "SELECT id FROM messages WHERE status = 'sending' AND lease_expires_at < $1";
@@ -325,7 +335,7 @@ pub async fn expired_leases(db: &Db, at: DateTime<Utc>) -> Result<Vec<Uuid>> {
 
 /// Unknown messages to reconcile with their provider, oldest first.
 pub async fn unknowns(db: &Db, limit: i64) -> Result<Vec<Claimed>> {
-    const SQL: &str = "SELECT id, to_address, body, sandbox, attempts, max_attempts, created_at FROM messages \
+    const SQL: &str = "SELECT id, to_address, body, sandbox, attempts, max_attempts, created_at, provider FROM messages \
                        WHERE status = 'unknown' ORDER BY updated_at LIMIT $1";
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(limit).fetch_all(p).await?))
 }
