@@ -53,7 +53,9 @@ async fn with_twilio_down_1000_sms_go_through_taqnyat_and_msegat_and_twilio_is_u
         }
         wait_sent(&wasel, 1000).await;
         let route = wasel.sandbox_route().unwrap();
-        assert_eq!(route.circuit("twilio"), Some(CircuitState::Open), "{}", db.name);
+        // Open, or already half-open if the cool-down passed while the batch drained.
+        let circuit = route.circuit("twilio");
+        assert!(matches!(circuit, Some(CircuitState::Open | CircuitState::HalfOpen)), "{}: {circuit:?}", db.name);
         // Taqnyat down as well: Msegat takes the rest.
         sim.taqnyat().set_faults(Faults { down: true, ..Faults::default() });
         for i in 1000..1100 {

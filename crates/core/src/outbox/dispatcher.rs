@@ -91,7 +91,12 @@ impl Dispatcher {
 
     async fn claim_and_send(&self) -> Result<Round> {
         let urgent_only = self.config().quiet_hours.is_some_and(|qh| qh.contains(now()));
-        let lease_until = now() + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(60));
+        let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(60));
+        let lease_until = now() + lease;
+        // No provider call may start unless it can end (its time limit) well inside the lease:
+        // once the lease runs out, another worker may reconcile and resend the message.
+        let call_limit = chrono::Duration::from_std(crate::providers::request_timeout(self.lease)).unwrap_or(lease);
+        let send_by = lease_until - call_limit - lease / 10;
         let claimed = q::claim(&self.db, &self.owner, lease_until, self.batch, urgent_only).await?;
         if claimed.is_empty() {
             return Ok(Round::default());
@@ -104,7 +109,7 @@ impl Dispatcher {
         for c in claimed.iter().cloned() {
             let this = self.clone();
             let provider = routes.for_message(c.sandbox);
-            set.spawn(async move { this.attempt(c, provider).await });
+            set.spawn(async move { this.attempt(c, provider, send_by).await });
         }
         let mut outcomes = Vec::with_capacity(claimed.len());
         while let Some(done) = set.join_next().await {
@@ -130,8 +135,35 @@ impl Dispatcher {
 
     /// One provider call for one claimed message, turned into its completion.
     #[tracing::instrument(skip_all, fields(message_id = %c.id))]
-    async fn attempt(&self, c: Claimed, provider: Option<Arc<FailoverSms>>) -> Completion {
+    async fn attempt(
+        &self,
+        c: Claimed,
+        provider: Option<Arc<FailoverSms>>,
+        send_by: chrono::DateTime<chrono::Utc>,
+    ) -> Completion {
         let started_at = now();
+        if started_at > send_by {
+            // Too late to call safely under this lease: give it back untouched.
+            return Completion {
+                id: c.id,
+                status: MessageStatus::Queued,
+                provider: provider.as_ref().map_or("none", |p| p.id()).to_owned(),
+                provider_message_id: None,
+                error: None,
+                next_attempt_at: Some(started_at),
+                attempt: Attempt {
+                    attempt_no: c.attempts,
+                    provider: provider.as_ref().map_or("none", |p| p.id()).to_owned(),
+                    started_at,
+                    finished_at: started_at,
+                    http_status: None,
+                    provider_error_code: None,
+                    error_class: None,
+                    outcome: "skipped",
+                },
+                detail: Some("not sent: too little of the lease left; back in the queue".into()),
+            };
+        }
         let Some(provider) = provider else {
             let attempt = Attempt {
                 attempt_no: c.attempts,
@@ -166,8 +198,9 @@ impl Dispatcher {
                 }
             })
         };
-        let (result, reached) =
-            provider.send_traced(OutgoingSms { to: &to, body: &c.body, reference: &reference }, &mark).await;
+        let (result, reached) = provider
+            .send_traced(OutgoingSms { to: &to, body: &c.body, reference: &reference }, &mark, Some(send_by))
+            .await;
         let reached = reached.unwrap_or_else(|| provider.id());
         crate::fault_point!("after_response");
         let finished_at = now();

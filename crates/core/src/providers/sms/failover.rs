@@ -133,6 +133,7 @@ impl FailoverSms {
         &'a self,
         sms: OutgoingSms<'a>,
         on_failover: &OnFailover,
+        send_by: Option<chrono::DateTime<chrono::Utc>>,
     ) -> (Result<Accepted, ProviderError>, Option<&'static str>) {
         let mut last = None;
         let mut reached: Option<&'static str> = None;
@@ -141,6 +142,11 @@ impl FailoverSms {
                 continue;
             }
             if i > 0 {
+                // Too late to hand it to another provider under this lease: retry later instead.
+                if send_by.is_some_and(|t| chrono::Utc::now() > t) {
+                    m.lock().trial_in_flight = false;
+                    break;
+                }
                 on_failover(m.provider.id()).await;
             }
             reached = Some(m.provider.id());
@@ -196,7 +202,7 @@ impl SmsProvider for FailoverSms {
     }
 
     fn send<'a>(&'a self, sms: OutgoingSms<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>> {
-        Box::pin(async move { self.send_traced(sms, &|_| Box::pin(async {})).await.0 })
+        Box::pin(async move { self.send_traced(sms, &|_| Box::pin(async {}), None).await.0 })
     }
 
     fn poll_status<'a>(&'a self, provider_message_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ProviderError>> {
