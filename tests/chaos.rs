@@ -125,6 +125,14 @@ async fn one_run(run: usize, db: &TestDb, workers: usize, n: usize) -> Tally {
     }
     tally.lost += n.saturating_sub(rows.len());
     tally.silent_duplicates = seen.values().filter(|c| **c > 1).count();
+    for (body, count) in seen.iter().filter(|(_, c)| **c > 1) {
+        let events: Vec<(String, String, Option<String>, chrono::DateTime<chrono::Utc>)> = wasel_core::on_db!(wasel.db(), p => sqlx::query_as(
+            "SELECT e.status, e.source, e.detail, e.at FROM message_events e JOIN messages m ON m.id = e.message_id WHERE m.body = $1 ORDER BY e.at")
+            .bind(body).fetch_all(p).await.unwrap());
+        let received: Vec<_> =
+            sim.twilio().messages().into_iter().filter(|m| &m.body == body).map(|m| (m.sid, m.date_created)).collect();
+        eprintln!("duplicate {body} x{count}: events {events:?}; received {received:?}");
+    }
     (tally.unknown,) = wasel_core::on_db!(wasel.db(), p => sqlx::query_as(
         "SELECT COUNT(DISTINCT message_id) FROM message_events WHERE status = 'unknown'").fetch_one(p).await.unwrap());
     (tally.reconciled,) = wasel_core::on_db!(wasel.db(), p => sqlx::query_as(

@@ -181,7 +181,8 @@ async fn operator_actions_change_the_message_and_leave_a_verifiable_audit_trail(
 #[tokio::test]
 async fn a_crash_after_the_provider_took_it_is_reconciled_to_sent_without_a_second_send() {
     for db in databases().await {
-        let wasel = open(&db).await;
+        // Reconciliation waits a whole lease after the call: a short one keeps the test quick.
+        let wasel = wasel_tests::open_with_lease(&db, Duration::from_secs(1)).await;
         let sim = wasel.simulators().unwrap().clone();
         let taken = wasel.send_sms(sms("0555001234", "taken before the crash"), None).await.unwrap();
         let never = wasel.send_sms(sms("0555001235", "never reached the provider"), None).await.unwrap();
@@ -201,6 +202,7 @@ async fn a_crash_after_the_provider_took_it_is_reconciled_to_sent_without_a_seco
 
         let d = wasel.dispatcher();
         assert_eq!(d.expire_leases().await.unwrap(), 2);
+        tokio::time::sleep(Duration::from_millis(1100)).await;
         assert_eq!(d.reconcile_unknowns().await.unwrap(), 2, "{}", db.name);
         let taken_now = wasel.message(&taken.id).await.unwrap();
         assert_eq!(taken_now.status, MessageStatus::Sent, "{}", db.name);

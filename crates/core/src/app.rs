@@ -563,7 +563,12 @@ impl Wasel {
             // Retry now: same status, only the time changes.
             q::reschedule_in(&mut tx, uuid, current, now(), detail.clone()).await?
         } else {
-            let change = q::Change { next_attempt_at: next, detail: detail.clone(), ..q::Change::default() };
+            let change = q::Change {
+                next_attempt_at: next,
+                detail: detail.clone(),
+                expect_from: Some(current),
+                ..q::Change::default()
+            };
             matches!(
                 q::transition_in(&mut tx, uuid, to, EventSource::Operator, &change).await?,
                 Some(q::Transition::Applied { .. })

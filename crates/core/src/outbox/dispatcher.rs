@@ -270,7 +270,11 @@ impl Dispatcher {
         let ids = q::expired_leases(&self.db, now()).await?;
         let mut n = 0;
         for id in ids {
-            let change = Change { detail: Some("lease expired while sending".into()), ..Change::default() };
+            let change = Change {
+                detail: Some("lease expired while sending".into()),
+                expect_from: Some(MessageStatus::Sending),
+                ..Change::default()
+            };
             if let Transition::Applied { .. } =
                 m::transition(&self.db, id, MessageStatus::Unknown, EventSource::Dispatch, change).await?
             {
@@ -290,6 +294,11 @@ impl Dispatcher {
         for c in q::unknowns(&self.db, 100).await? {
             let Some(provider) = routes.for_message(c.sandbox) else { continue };
             let since = q::last_attempt_started(&self.db, c.id).await?.unwrap_or(c.created_at);
+            // A request written just before a timeout or a crash may still be on its way into the
+            // provider: "not found" proves nothing until a whole lease has passed since the call.
+            if now() - since < chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(60)) {
+                continue;
+            }
             let known = m::provider_ids_for(&self.db, &c.to_address).await?;
             let exclude = move |sid: &str| known.contains(sid);
             let to = PhoneE164::from_stored(c.to_address.clone());
@@ -301,6 +310,7 @@ impl Dispatcher {
                         provider: Some(accepted.provider),
                         provider_message_id: Some(&accepted.provider_message_id),
                         detail: Some("reconciled: the provider has it".into()),
+                        expect_from: Some(MessageStatus::Unknown),
                         ..Change::default()
                     };
                     // Only "the provider has it" is settled here; what happened next (delivered,
@@ -314,6 +324,7 @@ impl Dispatcher {
                     let change = Change {
                         next_attempt_at: Some(now()),
                         detail: Some("reconciled: the provider never received it; sending again".into()),
+                        expect_from: Some(MessageStatus::Unknown),
                         ..Change::default()
                     };
                     (

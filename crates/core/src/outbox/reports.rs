@@ -85,6 +85,9 @@ pub async fn apply_report(db: &Db, id: uuid::Uuid, report: &Report, source: Even
         Some(code) => format!("{} ({code})", report.provider_status),
         None => report.provider_status.clone(),
     };
-    let change = Change { error: error.as_ref().map(Some), detail: Some(detail), ..Change::default() };
+    // A poll answers for a message read as `sent`; a webhook may overtake the dispatcher's own
+    // record, so it may apply from any status the rule allows.
+    let expect_from = (source == EventSource::Poll).then_some(MessageStatus::Sent);
+    let change = Change { error: error.as_ref().map(Some), detail: Some(detail), expect_from, ..Change::default() };
     Ok(matches!(q::transition(db, id, report.status, source, change).await?, Transition::Applied { .. }))
 }

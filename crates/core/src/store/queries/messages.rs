@@ -201,6 +201,9 @@ pub struct Change<'a> {
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// Only the holder of the lease may make this change.
     pub lease_owner: Option<&'a str>,
+    /// Only from this status: a decision made on what was read earlier (a reconciliation, an
+    /// operator's click) must not apply to a message that has moved on since.
+    pub expect_from: Option<MessageStatus>,
     pub attempt: Option<Attempt>,
     pub detail: Option<String>,
 }
@@ -285,7 +288,8 @@ pub async fn transition_in(
             return Ok(Some(Transition::Unchanged));
         }
         let lease_ok = change.lease_owner.is_none_or(|owner| holder.as_deref() == Some(owner));
-        if !to.can_follow(from) || !lease_ok {
+        let from_ok = change.expect_from.is_none_or(|expected| expected == from);
+        if !to.can_follow(from) || !lease_ok || !from_ok {
             return Ok(Some(Transition::Refused { from }));
         }
         let updated = sqlx::query(UPDATE)
