@@ -21,7 +21,7 @@ use crate::providers::sms::failover::{BreakerPolicy, FailoverSms};
 use crate::providers::sms::msegat::MsegatSms;
 use crate::providers::sms::taqnyat::TaqnyatSms;
 use crate::providers::sms::twilio::{self, TwilioSms};
-use crate::providers::{http_client_with_timeout, request_timeout};
+use crate::providers::{default_base_url, http_client_with_timeout, request_timeout};
 use crate::secrets::{self, SecretError, SharedSecrets};
 use crate::settings::{self, Language, TwilioSettings};
 use crate::store::queries::{guardians, messages as q};
@@ -117,7 +117,8 @@ impl Wasel {
         if let Some(url) = &sandbox_url {
             routes.sandbox = Some(Arc::new(sandbox_failover(&http, url, config.breaker)));
         }
-        let twilio_base_url = config.twilio_base_url.clone().unwrap_or_else(|| twilio::DEFAULT_BASE_URL.to_owned());
+        let twilio_base_url =
+            config.twilio_base_url.clone().or_else(|| default_base_url(twilio::ID)).unwrap_or_default();
         let (shutdown, _) = watch::channel(false);
         let (changes, _) = broadcast::channel(1024);
         let outbox = settings::outbox(&db).await?;

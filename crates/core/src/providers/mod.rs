@@ -158,6 +158,13 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
+/// The real provider's base URL, from `config/providers.json` (configuration, not code; tests and
+/// the sandbox never use it).
+pub fn default_base_url(provider: &str) -> Option<String> {
+    let defaults: serde_json::Value = serde_json::from_str(include_str!("../../../../config/providers.json")).ok()?;
+    defaults.get(provider)?.as_str().map(str::to_owned)
+}
+
 /// A provider call's time limit for a given lease: at most 15 s, at most a third of the lease.
 pub fn request_timeout(lease: Duration) -> Duration {
     (lease / 3).clamp(Duration::from_millis(500), Duration::from_secs(15))
@@ -183,6 +190,13 @@ pub fn http_client_with_timeout(timeout: Duration) -> reqwest::Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_sms_provider_has_a_configured_default_base_url() {
+        for id in [sms::twilio::ID, sms::taqnyat::ID, sms::msegat::ID] {
+            assert!(default_base_url(id).is_some_and(|u| u.starts_with("https://")), "{id}");
+        }
+    }
 
     #[test]
     fn http_statuses_are_classified_once() {

@@ -15,7 +15,6 @@ use crate::providers::sms::{Accepted, OutgoingSms, Report, SmsProvider};
 use crate::providers::{BoxFuture, ProviderError, retry_after};
 
 pub const ID: &str = "msegat";
-pub const DEFAULT_BASE_URL: &str = "https://www.msegat.com";
 
 #[derive(Clone)]
 pub struct MsegatSms {

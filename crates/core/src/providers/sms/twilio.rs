@@ -14,7 +14,6 @@ use crate::providers::sms::{Accepted, Found, Lookup, OutgoingSms, Report, SmsPro
 use crate::providers::{BoxFuture, ProviderError, retry_after};
 
 pub const ID: &str = "twilio";
-pub const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
 
 #[derive(Clone)]
 pub struct TwilioSms {
