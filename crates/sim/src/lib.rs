@@ -35,6 +35,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+mod debug;
 pub mod faults;
 pub mod msegat;
 pub mod segments;

@@ -344,14 +344,29 @@ pub(crate) fn api_routes(sim: MsegatSim) -> Router {
         .with_state(sim)
 }
 
+impl crate::debug::Inspect for MsegatSim {
+    type Message = SimMessage;
+    const NAME: &'static str = "msegat";
+    fn inbox(&self) -> Vec<SimMessage> {
+        self.messages()
+    }
+    fn forget(&self) {
+        self.clear();
+    }
+    fn current_faults(&self) -> Faults {
+        self.faults()
+    }
+    fn put_faults(&self, faults: Faults) {
+        self.set_faults(faults);
+    }
+    fn block(&self, to: &str) {
+        self.opt_out(to);
+    }
+}
+
 /// `/_sim/msegat/...`: the sandbox inbox and Msegat-only switches.
 pub(crate) fn debug_routes(sim: MsegatSim) -> Router {
-    Router::new()
-        .route("/messages", get(debug_messages).delete(debug_clear))
-        .route("/faults", get(debug_faults).put(debug_set_faults))
-        .route("/opt-outs", post(debug_opt_out))
-        .route("/balance", get(debug_points).put(debug_set_points))
-        .with_state(sim)
+    crate::debug::routes::<MsegatSim>().route("/balance", get(debug_points).put(debug_set_points)).with_state(sim)
 }
 
 /// Counts sends, then applies the faults before anything else (auth included).
@@ -530,35 +545,6 @@ async fn send_sms(State(sim): State<MsegatSim>, req: Request) -> Response {
 
 // ---------------------------------------------------------------------------------------------
 // Debug routes
-
-async fn debug_messages(State(sim): State<MsegatSim>) -> Json<Vec<SimMessage>> {
-    Json(sim.messages())
-}
-
-async fn debug_clear(State(sim): State<MsegatSim>) -> StatusCode {
-    sim.clear();
-    StatusCode::NO_CONTENT
-}
-
-async fn debug_faults(State(sim): State<MsegatSim>) -> Json<Faults> {
-    Json(sim.faults())
-}
-
-async fn debug_set_faults(State(sim): State<MsegatSim>, Json(faults): Json<Faults>) -> StatusCode {
-    tracing::info!(?faults, "msegat sim: faults set");
-    sim.set_faults(faults);
-    StatusCode::NO_CONTENT
-}
-
-#[derive(Deserialize)]
-struct OptOut {
-    to: String,
-}
-
-async fn debug_opt_out(State(sim): State<MsegatSim>, Json(o): Json<OptOut>) -> StatusCode {
-    sim.opt_out(&o.to);
-    StatusCode::NO_CONTENT
-}
 
 #[derive(Serialize, Deserialize)]
 struct Points {

@@ -390,14 +390,29 @@ pub(crate) fn api_routes(sim: TaqnyatSim) -> Router {
         .with_state(sim)
 }
 
+impl crate::debug::Inspect for TaqnyatSim {
+    type Message = SimMessage;
+    const NAME: &'static str = "taqnyat";
+    fn inbox(&self) -> Vec<SimMessage> {
+        self.messages()
+    }
+    fn forget(&self) {
+        self.clear();
+    }
+    fn current_faults(&self) -> Faults {
+        self.faults()
+    }
+    fn put_faults(&self, faults: Faults) {
+        self.set_faults(faults);
+    }
+    fn block(&self, to: &str) {
+        self.opt_out(to);
+    }
+}
+
 /// `/_sim/taqnyat/...`: the sandbox inbox and Taqnyat-only switches.
 pub(crate) fn debug_routes(sim: TaqnyatSim) -> Router {
-    Router::new()
-        .route("/messages", get(debug_messages).delete(debug_clear))
-        .route("/faults", get(debug_faults).put(debug_set_faults))
-        .route("/opt-outs", post(debug_opt_out))
-        .route("/balance", get(debug_balance).put(debug_set_balance))
-        .with_state(sim)
+    crate::debug::routes::<TaqnyatSim>().route("/balance", get(debug_balance).put(debug_set_balance)).with_state(sim)
 }
 
 /// Counts sends, then applies the faults before anything else (auth included).
@@ -639,35 +654,6 @@ async fn system_status(State(sim): State<TaqnyatSim>, headers: HeaderMap) -> Res
 
 // ---------------------------------------------------------------------------------------------
 // Debug routes
-
-async fn debug_messages(State(sim): State<TaqnyatSim>) -> Json<Vec<SimMessage>> {
-    Json(sim.messages())
-}
-
-async fn debug_clear(State(sim): State<TaqnyatSim>) -> StatusCode {
-    sim.clear();
-    StatusCode::NO_CONTENT
-}
-
-async fn debug_faults(State(sim): State<TaqnyatSim>) -> Json<Faults> {
-    Json(sim.faults())
-}
-
-async fn debug_set_faults(State(sim): State<TaqnyatSim>, Json(faults): Json<Faults>) -> StatusCode {
-    tracing::info!(?faults, "taqnyat sim: faults set");
-    sim.set_faults(faults);
-    StatusCode::NO_CONTENT
-}
-
-#[derive(Deserialize)]
-struct OptOut {
-    to: String,
-}
-
-async fn debug_opt_out(State(sim): State<TaqnyatSim>, Json(o): Json<OptOut>) -> StatusCode {
-    sim.opt_out(&o.to);
-    StatusCode::NO_CONTENT
-}
 
 #[derive(Serialize, Deserialize)]
 struct Balance {

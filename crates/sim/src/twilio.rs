@@ -382,13 +382,29 @@ pub(crate) fn api_routes(sim: TwilioSim) -> Router {
         .with_state(sim)
 }
 
+impl crate::debug::Inspect for TwilioSim {
+    type Message = SimMessage;
+    const NAME: &'static str = "twilio";
+    fn inbox(&self) -> Vec<SimMessage> {
+        self.messages()
+    }
+    fn forget(&self) {
+        self.clear();
+    }
+    fn current_faults(&self) -> Faults {
+        self.faults()
+    }
+    fn put_faults(&self, faults: Faults) {
+        self.set_faults(faults);
+    }
+    fn block(&self, to: &str) {
+        self.opt_out(to);
+    }
+}
+
 /// `/_sim/twilio/...`: the sandbox inbox and Twilio-only switches.
 pub(crate) fn debug_routes(sim: TwilioSim) -> Router {
-    Router::new()
-        .route("/messages", get(debug_messages).delete(debug_clear))
-        .route("/faults", get(debug_faults).put(debug_set_faults))
-        .route("/opt-outs", post(debug_opt_out))
-        .with_state(sim)
+    crate::debug::routes::<TwilioSim>().with_state(sim)
 }
 
 /// Counts create requests, then applies the faults before anything else (auth included).
@@ -887,35 +903,6 @@ async fn list_messages(
 
 // ---------------------------------------------------------------------------------------------
 // Debug routes
-
-async fn debug_messages(State(sim): State<TwilioSim>) -> Json<Vec<SimMessage>> {
-    Json(sim.messages())
-}
-
-async fn debug_clear(State(sim): State<TwilioSim>) -> StatusCode {
-    sim.clear();
-    StatusCode::NO_CONTENT
-}
-
-async fn debug_faults(State(sim): State<TwilioSim>) -> Json<Faults> {
-    Json(sim.faults())
-}
-
-async fn debug_set_faults(State(sim): State<TwilioSim>, Json(faults): Json<Faults>) -> StatusCode {
-    tracing::info!(?faults, "twilio sim: faults set");
-    sim.set_faults(faults);
-    StatusCode::NO_CONTENT
-}
-
-#[derive(Deserialize)]
-struct OptOut {
-    to: String,
-}
-
-async fn debug_opt_out(State(sim): State<TwilioSim>, Json(o): Json<OptOut>) -> StatusCode {
-    sim.opt_out(&o.to);
-    StatusCode::NO_CONTENT
-}
 
 // ---------------------------------------------------------------------------------------------
 // Status timer and callbacks
