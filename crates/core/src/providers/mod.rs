@@ -149,6 +149,20 @@ impl ProviderError {
     }
 }
 
+/// Sends a provider request; a transport failure becomes a timeout or "unavailable".
+pub async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, ProviderError> {
+    request.send().await.map_err(|e| ProviderError::from_transport(&e))
+}
+
+/// Reads a provider's JSON answer; anything unreadable is a bad response, never a success.
+pub async fn read_json<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, ProviderError> {
+    let http_status = response.status().as_u16();
+    response
+        .json()
+        .await
+        .map_err(|e| ProviderError::BadResponse { http_status: Some(http_status), detail: e.to_string() })
+}
+
 /// Reads `Retry-After` as seconds (the form these providers use).
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     headers

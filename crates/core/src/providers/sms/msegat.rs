@@ -73,22 +73,14 @@ impl SmsProvider for MsegatSms {
                 "msgEncoding": "UTF8",
                 "reqBulkId": true,
             });
-            let response = self
-                .http
-                .post(format!("{}/gw/sendsms.php", self.base_url))
-                .json(&body)
-                .send()
-                .await
-                .map_err(|e| ProviderError::from_transport(&e))?;
+            let response =
+                crate::providers::send(self.http.post(format!("{}/gw/sendsms.php", self.base_url)).json(&body)).await?;
             let http_status = response.status().as_u16();
             if !response.status().is_success() {
                 let wait = retry_after(response.headers());
                 return Err(ProviderError::from_http(http_status, None, String::new(), wait));
             }
-            let answer: Answer = response
-                .json()
-                .await
-                .map_err(|e| ProviderError::BadResponse { http_status: Some(http_status), detail: e.to_string() })?;
+            let answer: Answer = crate::providers::read_json(response).await?;
             let code = answer.code.as_ref().map(text).unwrap_or_default();
             let provider_code = Some(code.clone());
             let accepted = |id: Option<String>| Accepted {

@@ -83,22 +83,15 @@ impl SmsProvider for TaqnyatSms {
     fn send<'a>(&'a self, sms: OutgoingSms<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>> {
         Box::pin(async move {
             let body = serde_json::json!({ "recipients": [sms.to.digits()], "body": sms.body, "sender": self.sender });
-            let response = self
-                .http
-                .post(format!("{}/v1/messages", self.base_url))
-                .bearer_auth(&self.token)
-                .json(&body)
-                .send()
-                .await
-                .map_err(|e| ProviderError::from_transport(&e))?;
+            let response = crate::providers::send(
+                self.http.post(format!("{}/v1/messages", self.base_url)).bearer_auth(&self.token).json(&body),
+            )
+            .await?;
             let http_status = response.status().as_u16();
             if !response.status().is_success() {
                 return Err(Self::error_from(response).await);
             }
-            let answer: SendAnswer = response
-                .json()
-                .await
-                .map_err(|e| ProviderError::BadResponse { http_status: Some(http_status), detail: e.to_string() })?;
+            let answer: SendAnswer = crate::providers::read_json(response).await?;
             let id = answer
                 .message_id
                 .map(|v| v.to_string().trim_matches('"').to_owned())

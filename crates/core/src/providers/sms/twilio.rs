@@ -125,22 +125,15 @@ impl SmsProvider for TwilioSms {
             if let Some(cb) = &self.status_callback {
                 form.push(("StatusCallback", cb));
             }
-            let response = self
-                .http
-                .post(self.messages_url())
-                .basic_auth(&self.account_sid, Some(&self.auth_token))
-                .form(&form)
-                .send()
-                .await
-                .map_err(|e| ProviderError::from_transport(&e))?;
+            let response = crate::providers::send(
+                self.http.post(self.messages_url()).basic_auth(&self.account_sid, Some(&self.auth_token)).form(&form),
+            )
+            .await?;
             let http_status = response.status().as_u16();
             if !response.status().is_success() {
                 return Err(Self::error_from(response).await);
             }
-            let resource: MessageResource = response
-                .json()
-                .await
-                .map_err(|e| ProviderError::BadResponse { http_status: Some(http_status), detail: e.to_string() })?;
+            let resource: MessageResource = crate::providers::read_json(response).await?;
             let status = Self::map_status(&resource.status).ok_or_else(|| ProviderError::BadResponse {
                 http_status: Some(http_status),
                 detail: format!("unknown status {:?}", resource.status),
@@ -157,13 +150,12 @@ impl SmsProvider for TwilioSms {
 
     fn poll_status<'a>(&'a self, provider_message_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ProviderError>> {
         Box::pin(async move {
-            let response = self
-                .http
-                .get(self.message_url(provider_message_id))
-                .basic_auth(&self.account_sid, Some(&self.auth_token))
-                .send()
-                .await
-                .map_err(|e| ProviderError::from_transport(&e))?;
+            let response = crate::providers::send(
+                self.http
+                    .get(self.message_url(provider_message_id))
+                    .basic_auth(&self.account_sid, Some(&self.auth_token)),
+            )
+            .await?;
             if response.status() == reqwest::StatusCode::NOT_FOUND {
                 return Ok(None);
             }
@@ -171,10 +163,7 @@ impl SmsProvider for TwilioSms {
             if !response.status().is_success() {
                 return Err(Self::error_from(response).await);
             }
-            let resource: MessageResource = response
-                .json()
-                .await
-                .map_err(|e| ProviderError::BadResponse { http_status: Some(http_status), detail: e.to_string() })?;
+            let resource: MessageResource = crate::providers::read_json(response).await?;
             let status = Self::map_status(&resource.status).ok_or_else(|| ProviderError::BadResponse {
                 http_status: Some(http_status),
                 detail: format!("unknown status {:?}", resource.status),
@@ -195,21 +184,14 @@ impl SmsProvider for TwilioSms {
             let mut url =
                 format!("{}?To={}&DateSent%3E={day}&PageSize=200", self.messages_url(), urlencode(lookup.to.as_str()));
             for _page in 0..10 {
-                let response = self
-                    .http
-                    .get(&url)
-                    .basic_auth(&self.account_sid, Some(&self.auth_token))
-                    .send()
-                    .await
-                    .map_err(|e| ProviderError::from_transport(&e))?;
+                let response =
+                    crate::providers::send(self.http.get(&url).basic_auth(&self.account_sid, Some(&self.auth_token)))
+                        .await?;
                 let http_status = response.status().as_u16();
                 if !response.status().is_success() {
                     return Err(Self::error_from(response).await);
                 }
-                let list: MessageList = response.json().await.map_err(|e| ProviderError::BadResponse {
-                    http_status: Some(http_status),
-                    detail: e.to_string(),
-                })?;
+                let list: MessageList = crate::providers::read_json(response).await?;
                 for m in list.messages {
                     let created = m.date_created.as_deref().and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok());
                     let recent = created.is_none_or(|c| c >= lookup.since - chrono::Duration::minutes(2));
