@@ -15,10 +15,20 @@ use crate::{on_db, on_tx};
 
 pub use super::outbox::Attempt;
 
-const COLUMNS: &str = "m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
-     m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
-     m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, m.send_at, m.expires_at, \
-     g.full_name AS guardian_name";
+/// `SELECT <every MessageRow column> FROM messages m LEFT JOIN guardians g … <tail>`, as one
+/// `&'static str` (sqlx takes static SQL), so the column list is written once.
+macro_rules! select_messages {
+    ($tail:literal) => {
+        concat!(
+            "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
+             m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, \
+             m.next_attempt_at, m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, \
+             m.delivered_at, m.send_at, m.expires_at, g.full_name AS guardian_name \
+             FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id ",
+            $tail
+        )
+    };
+}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MessageRow {
@@ -115,11 +125,7 @@ pub async fn enqueue_in(tx: &mut Tx, new: &NewMessage) -> Result<(MessageRow, bo
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
          ON CONFLICT (idempotency_key) DO NOTHING";
     const EVENT: &str = "INSERT INTO message_events (id, message_id, status, source, at, detail) VALUES ($1, $2, $3, 'operator', $4, $5)";
-    const BY_KEY: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
-         m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
-         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, m.send_at, m.expires_at, \
-         g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id WHERE m.idempotency_key = $1";
-    debug_assert!(BY_KEY.contains(COLUMNS));
+    const BY_KEY: &str = select_messages!("WHERE m.idempotency_key = $1");
     let (id, at) = (Uuid::now_v7(), now());
     let out = on_tx!(tx, t => {
         let inserted = sqlx::query(INSERT)
@@ -155,31 +161,19 @@ pub async fn enqueue_in(tx: &mut Tx, new: &NewMessage) -> Result<(MessageRow, bo
 }
 
 pub async fn by_idempotency_key(db: &Db, key: &str) -> Result<Option<MessageRow>> {
-    const SQL: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
-         m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
-         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, m.send_at, m.expires_at, \
-         g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id WHERE m.idempotency_key = $1";
-    debug_assert!(SQL.contains(COLUMNS));
+    const SQL: &str = select_messages!("WHERE m.idempotency_key = $1");
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(key).fetch_optional(p).await?))
 }
 
 pub async fn get(db: &Db, id: Uuid) -> Result<Option<MessageRow>> {
-    const SQL: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
-         m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
-         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, m.send_at, m.expires_at, \
-         g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id WHERE m.id = $1";
-    debug_assert!(SQL.contains(COLUMNS));
+    const SQL: &str = select_messages!("WHERE m.id = $1");
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await?))
 }
 
 /// Newest first; `status` narrows the list.
 pub async fn list(db: &Db, status: Option<MessageStatus>, limit: i64) -> Result<Vec<MessageRow>> {
-    const SQL: &str = "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
-         m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, m.next_attempt_at, \
-         m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, m.delivered_at, m.send_at, m.expires_at, \
-         g.full_name AS guardian_name FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id \
-         WHERE ($1 IS NULL OR m.status = $1) ORDER BY m.created_at DESC, m.id DESC LIMIT $2";
-    debug_assert!(SQL.contains(COLUMNS));
+    const SQL: &str =
+        select_messages!("WHERE ($1 IS NULL OR m.status = $1) ORDER BY m.created_at DESC, m.id DESC LIMIT $2");
     let status = status.map(MessageStatus::as_str);
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(status).bind(limit).fetch_all(p).await?))
 }
