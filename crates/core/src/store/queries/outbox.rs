@@ -162,42 +162,28 @@ pub async fn claim(
                       ORDER BY next_attempt_at LIMIT $4) \
          RETURNING id, to_address, body, sandbox, attempts, max_attempts, created_at, provider";
     let at = now();
-    let claimed: Vec<Claimed> = match db {
-        Db::Sqlite(p) => {
-            let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-            let rows: Vec<Claimed> = sqlx::query_as(SQLITE)
-                .bind(owner)
-                .bind(lease_until)
-                .bind(at)
-                .bind(limit)
-                .bind(urgent_only)
-                .fetch_all(&mut *tx)
-                .await?;
-            let events: Vec<NewEvent> = rows.iter().map(|c| sending_event(c.id, at, owner)).collect();
-            if !events.is_empty() {
-                insert_events!(tx, events);
-            }
-            tx.commit().await?;
-            rows
-        }
-        Db::Postgres(p) => {
-            let mut tx = p.begin().await?;
-            let rows: Vec<Claimed> = sqlx::query_as(PG)
-                .bind(owner)
-                .bind(lease_until)
-                .bind(at)
-                .bind(limit)
-                .bind(urgent_only)
-                .fetch_all(&mut *tx)
-                .await?;
-            let events: Vec<NewEvent> = rows.iter().map(|c| sending_event(c.id, at, owner)).collect();
-            if !events.is_empty() {
-                insert_events!(tx, events);
-            }
-            tx.commit().await?;
-            rows
-        }
+    // The same statement but for the row lock, which only PostgreSQL has (SQLite's writer is alone).
+    let sql = match db {
+        Db::Sqlite(_) => SQLITE,
+        Db::Postgres(_) => PG,
     };
+    let mut tx = db.begin().await?;
+    let claimed: Vec<Claimed> = crate::on_tx!(&mut tx, t => {
+        let rows: Vec<Claimed> = sqlx::query_as(sql)
+            .bind(owner)
+            .bind(lease_until)
+            .bind(at)
+            .bind(limit)
+            .bind(urgent_only)
+            .fetch_all(&mut **t)
+            .await?;
+        let events: Vec<NewEvent> = rows.iter().map(|c| sending_event(c.id, at, owner)).collect();
+        if !events.is_empty() {
+            insert_events!((*t), events);
+        }
+        rows
+    });
+    tx.commit().await?;
     Ok(claimed)
 }
 
