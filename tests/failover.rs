@@ -7,12 +7,13 @@
 use std::time::Duration;
 
 use wasel_core::api::SendSmsInput;
+use wasel_core::domain::Content;
 use wasel_core::domain::{MessageStatus, PhoneE164};
-use wasel_core::providers::sms::failover::CircuitState;
+use wasel_core::providers::failover::CircuitState;
 use wasel_core::providers::sms::msegat::MsegatSms;
 use wasel_core::providers::sms::taqnyat::TaqnyatSms;
-use wasel_core::providers::sms::{OutgoingSms, SmsProvider};
 use wasel_core::providers::{ErrorClass, ProviderError};
+use wasel_core::providers::{Outgoing, Provider};
 use wasel_sim::Faults;
 use wasel_tests::{databases, open};
 
@@ -108,13 +109,10 @@ fn msegat(base: &str, key: &str) -> MsegatSms {
     )
 }
 
-async fn call(
-    p: &dyn SmsProvider,
-    to: &str,
-    body: &str,
-) -> Result<wasel_core::providers::sms::Accepted, ProviderError> {
+async fn call(p: &dyn Provider, to: &str, body: &str) -> Result<wasel_core::providers::Accepted, ProviderError> {
     let to = PhoneE164::parse_mobile(to).unwrap();
-    p.send(OutgoingSms { to: &to, body, reference: "ref-1" }).await
+    p.send(Outgoing { to: to.as_str(), body, content: &Content::Sms, reference: "ref-1", idempotency_key: "key-1" })
+        .await
 }
 
 #[tokio::test]
@@ -158,7 +156,7 @@ async fn taqnyat_and_msegat_answers_are_read_and_classified() {
         (Faults { timeout_rate: 1.0, ..Faults::default() }, "provider.timeout", ErrorClass::Retryable),
     ] {
         sim.set_faults(faults.clone());
-        for p in [&t as &dyn SmsProvider, &m] {
+        for p in [&t as &dyn Provider, &m] {
             let e = call(p, "0555001234", "fault").await.unwrap_err();
             assert_eq!((e.code(), e.class()), (code, class), "{} under {faults:?}", p.id());
             if code == "provider.rate_limited" {

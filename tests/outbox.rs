@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use wasel_core::api::{OperatorAction, OutboxSettings, SendSmsInput};
+use wasel_core::domain::Content;
 use wasel_core::domain::MessageStatus;
-use wasel_core::providers::sms::{OutgoingSms, SmsProvider};
+use wasel_core::providers::{Outgoing, Provider};
 use wasel_core::store::queries::{messages as m, outbox as q, settings};
 use wasel_sim::Faults;
 use wasel_tests::{databases, open};
@@ -198,7 +199,14 @@ async fn a_crash_after_the_provider_took_it_is_reconciled_to_sent_without_a_seco
             wasel_sim::twilio::SANDBOX_FROM,
         );
         let to = wasel_core::domain::PhoneE164::parse_mobile("0555001234").unwrap();
-        provider.send(OutgoingSms { to: &to, body: "taken before the crash", reference: &taken.id }).await.unwrap();
+        let out = Outgoing {
+            to: to.as_str(),
+            body: "taken before the crash",
+            content: &Content::Sms,
+            reference: &taken.id,
+            idempotency_key: "taken",
+        };
+        provider.send(out).await.unwrap();
 
         let d = wasel.dispatcher();
         assert_eq!(d.expire_leases().await.unwrap(), 2);

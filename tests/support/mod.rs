@@ -84,7 +84,7 @@ pub async fn open_full(db: &TestDb, secrets: SharedSecrets, lease: Duration, san
         sandbox_url,
         lease,
         // Short, so tests see a circuit open and close again.
-        breaker: wasel_core::providers::sms::failover::BreakerPolicy {
+        breaker: wasel_core::providers::failover::BreakerPolicy {
             failures_to_open: 3,
             open_for: Duration::from_millis(800),
         },

@@ -15,9 +15,9 @@ use crate::domain::{Channel, EventSource, MessageStatus, PhoneE164};
 use crate::error::{Error, Result};
 use crate::outbox::dispatcher::SharedRoutes;
 use crate::outbox::reports::Poller;
-use crate::outbox::{Dispatcher, MessageChanged, OutboxConfig, SmsRoutes};
-use crate::providers::sms::SmsProvider;
-use crate::providers::sms::failover::{BreakerPolicy, FailoverSms};
+use crate::outbox::{Dispatcher, MessageChanged, OutboxConfig, Routes};
+use crate::providers::Provider;
+use crate::providers::failover::{BreakerPolicy, Failover};
 use crate::providers::sms::msegat::MsegatSms;
 use crate::providers::sms::taqnyat::TaqnyatSms;
 use crate::providers::sms::twilio::{self, TwilioSms};
@@ -113,9 +113,9 @@ impl Wasel {
         let sim = if config.sandbox && config.sandbox_url.is_none() { Some(start_sandbox().await?) } else { None };
         let sandbox_url = config.sandbox_url.clone().or_else(|| sim.as_ref().map(wasel_sim::Simulators::base_url));
 
-        let mut routes = SmsRoutes::default();
+        let mut routes = Routes::default();
         if let Some(url) = &sandbox_url {
-            routes.sandbox = Some(Arc::new(sandbox_failover(&http, url, config.breaker)));
+            routes.sandbox.insert(Channel::Sms, Arc::new(sandbox_failover(&http, url, config.breaker)));
         }
         let twilio_base_url =
             config.twilio_base_url.clone().or_else(|| default_base_url(twilio::ID)).unwrap_or_default();
@@ -156,18 +156,22 @@ impl Wasel {
         self.sim.as_ref()
     }
 
-    fn routes(&self) -> SmsRoutes {
+    fn routes(&self) -> Routes {
         match self.routes.read() {
             Ok(r) => r.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
-    fn set_live(&self, provider: Option<Arc<FailoverSms>>) {
-        match self.routes.write() {
-            Ok(mut r) => r.live = provider,
-            Err(poisoned) => poisoned.into_inner().live = provider,
-        }
+    fn set_live(&self, channel: Channel, route: Option<Arc<Failover>>) {
+        let mut routes = match self.routes.write() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match route {
+            Some(route) => routes.live.insert(channel, route),
+            None => routes.live.remove(&channel),
+        };
     }
 
     fn set_keychain_error(&self, e: Option<SecretError>) {
@@ -185,13 +189,13 @@ impl Wasel {
     }
 
     /// The sandbox's SMS route (its circuits), when the sandbox is on.
-    pub fn sandbox_route(&self) -> Option<Arc<FailoverSms>> {
-        self.routes().sandbox
+    pub fn sandbox_route(&self) -> Option<Arc<Failover>> {
+        self.routes().sandbox.get(&Channel::Sms).cloned()
     }
 
     /// True when no real provider is configured: new messages go to the simulator.
     pub fn is_sandbox(&self) -> bool {
-        self.routes().live.is_none()
+        self.routes().live.is_empty()
     }
 
     /// Reads the saved Twilio settings and its token from the keychain. Without a keychain, the
@@ -200,7 +204,7 @@ impl Wasel {
         let probe = secrets::blocking(&self.secrets, |s| s.probe()).await;
         self.set_keychain_error(probe.as_ref().err().cloned());
         let Some(saved) = settings::twilio(&self.db).await? else {
-            self.set_live(None);
+            self.set_live(Channel::Sms, None);
             return Ok(());
         };
         let account = saved.token_ref.clone();
@@ -214,17 +218,17 @@ impl Wasel {
                     &token,
                     &saved.from,
                 );
-                let route = FailoverSms::new(vec![Arc::new(provider)], self.breaker);
-                self.set_live(Some(Arc::new(route)));
+                let route = Failover::new(Channel::Sms, vec![Arc::new(provider)], self.breaker);
+                self.set_live(Channel::Sms, Some(Arc::new(route)));
             }
             Ok(None) => {
                 tracing::warn!("Twilio is configured but its token is missing from the keychain; staying in sandbox");
-                self.set_live(None);
+                self.set_live(Channel::Sms, None);
             }
             Err(e) => {
                 tracing::warn!(code = e.code(), "keychain unavailable; staying in sandbox");
                 self.set_keychain_error(Some(e));
-                self.set_live(None);
+                self.set_live(Channel::Sms, None);
             }
         }
         Ok(())
@@ -338,6 +342,7 @@ impl Wasel {
             to_address: to.to_string(),
             guardian_id,
             body: body.to_owned(),
+            content: None,
             encoding: Some(info.encoding.as_str()),
             segments: i32::try_from(info.segments).unwrap_or(i32::MAX),
             urgent,
@@ -461,7 +466,7 @@ impl Wasel {
             }
         }
         settings::clear_twilio(&self.db).await?;
-        self.set_live(None);
+        self.set_live(Channel::Sms, None);
         self.status().await
     }
 
@@ -664,9 +669,9 @@ impl Wasel {
 }
 
 /// The sandbox's SMS route: the Twilio, Taqnyat and Msegat simulators in failover order.
-fn sandbox_failover(http: &reqwest::Client, url: &str, breaker: BreakerPolicy) -> FailoverSms {
+fn sandbox_failover(http: &reqwest::Client, url: &str, breaker: BreakerPolicy) -> Failover {
     use wasel_sim::{msegat, taqnyat, twilio};
-    let providers: Vec<Arc<dyn SmsProvider>> = vec![
+    let providers: Vec<Arc<dyn Provider>> = vec![
         Arc::new(TwilioSms::new(
             http.clone(),
             url,
@@ -683,7 +688,7 @@ fn sandbox_failover(http: &reqwest::Client, url: &str, breaker: BreakerPolicy) -
             msegat::SANDBOX_SENDER,
         )),
     ];
-    FailoverSms::new(providers, breaker)
+    Failover::new(Channel::Sms, providers, breaker)
 }
 
 async fn start_sandbox() -> Result<wasel_sim::Simulators> {

@@ -120,7 +120,7 @@ async fn open(url: &str, sandbox_url: &str) -> Result<Wasel> {
         poll_interval: Duration::from_secs(3600),
         sandbox_url: Some(sandbox_url.to_owned()),
         lease: Duration::from_secs(60),
-        breaker: crate::providers::sms::failover::BreakerPolicy::default(),
+        breaker: crate::providers::failover::BreakerPolicy::default(),
     })
     .await
 }

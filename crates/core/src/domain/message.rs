@@ -8,20 +8,32 @@ use serde::{Deserialize, Serialize};
 #[serde(rename = "MessageChannel")]
 pub enum Channel {
     Sms,
+    Whatsapp,
+    Email,
+    Push,
+    Voice,
 }
 
 impl Channel {
+    pub const ALL: [Channel; 5] = [Channel::Sms, Channel::Whatsapp, Channel::Email, Channel::Push, Channel::Voice];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Sms => "sms",
+            Channel::Whatsapp => "whatsapp",
+            Channel::Email => "email",
+            Channel::Push => "push",
+            Channel::Voice => "voice",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "sms" => Some(Channel::Sms),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether the address is a phone number (E.164) on this channel.
+    pub fn uses_phone(self) -> bool {
+        matches!(self, Channel::Sms | Channel::Whatsapp | Channel::Voice)
     }
 }
 

@@ -2,6 +2,7 @@
 //! outcome (status, attempt, event) in one transaction per batch. Also turns expired leases into
 //! `unknown` and reconciles unknowns with providers that can be asked.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -11,30 +12,34 @@ use uuid::Uuid;
 
 use super::MessageChanged;
 use super::policy::OutboxConfig;
-use crate::domain::{EventSource, MessageStatus, PhoneE164};
+use crate::domain::{Channel, Content, EventSource, MessageStatus, PhoneE164};
 use crate::error::{ErrorPayload, Result};
-use crate::providers::ErrorClass;
-use crate::providers::sms::failover::FailoverSms;
-use crate::providers::sms::{Found, Lookup, OutgoingSms, SmsProvider};
+use crate::providers::failover::Failover;
+use crate::providers::{ErrorClass, Found, Lookup, Outgoing, Provider};
 use crate::store::queries::messages::{self as m, Change, Transition};
 use crate::store::queries::outbox::{self as q, Attempt, Claimed, Completion};
 use crate::store::{Db, now};
 
-/// Which SMS provider takes which message: sandbox rows go to the simulator, the rest to the
-/// configured provider. A sandbox message is never sent to a real provider.
+/// Which providers take which message: per channel, sandbox rows go to the simulators, the rest
+/// to the configured providers. A sandbox message is never sent to a real provider.
 #[derive(Clone, Default)]
-pub struct SmsRoutes {
-    pub sandbox: Option<Arc<FailoverSms>>,
-    pub live: Option<Arc<FailoverSms>>,
+pub struct Routes {
+    pub sandbox: HashMap<Channel, Arc<Failover>>,
+    pub live: HashMap<Channel, Arc<Failover>>,
 }
 
-impl SmsRoutes {
-    pub fn for_message(&self, sandbox: bool) -> Option<Arc<FailoverSms>> {
-        if sandbox { self.sandbox.clone() } else { self.live.clone() }
+impl Routes {
+    pub fn for_message(&self, channel: Channel, sandbox: bool) -> Option<Arc<Failover>> {
+        if sandbox { self.sandbox.get(&channel).cloned() } else { self.live.get(&channel).cloned() }
+    }
+
+    /// Every provider of every route, once each (sandbox and live may share an id, not an instance).
+    pub fn all_providers(&self) -> Vec<Arc<dyn Provider>> {
+        self.sandbox.values().chain(self.live.values()).flat_map(|route| route.providers().cloned()).collect()
     }
 }
 
-pub type SharedRoutes = Arc<RwLock<SmsRoutes>>;
+pub type SharedRoutes = Arc<RwLock<Routes>>;
 
 #[derive(Clone)]
 pub struct Dispatcher {
@@ -56,7 +61,7 @@ pub struct Round {
 }
 
 impl Dispatcher {
-    fn routes(&self) -> SmsRoutes {
+    fn routes(&self) -> Routes {
         // A poisoned lock only means a writer panicked mid-assignment of an Arc: the value is whole.
         match self.routes.read() {
             Ok(r) => r.clone(),
@@ -108,7 +113,7 @@ impl Dispatcher {
         let mut set = JoinSet::new();
         for c in claimed.iter().cloned() {
             let this = self.clone();
-            let provider = routes.for_message(c.sandbox);
+            let provider = Channel::parse(&c.channel).and_then(|ch| routes.for_message(ch, c.sandbox));
             set.spawn(async move { this.attempt(c, provider, send_by).await });
         }
         let mut outcomes = Vec::with_capacity(claimed.len());
@@ -138,7 +143,7 @@ impl Dispatcher {
     async fn attempt(
         &self,
         c: Claimed,
-        provider: Option<Arc<FailoverSms>>,
+        provider: Option<Arc<Failover>>,
         send_by: chrono::DateTime<chrono::Utc>,
     ) -> Completion {
         let started_at = now();
@@ -186,7 +191,9 @@ impl Dispatcher {
                 detail: Some("provider.not_configured".into()),
             };
         };
-        let to = PhoneE164::from_stored(c.to_address.clone());
+        let channel = Channel::parse(&c.channel).unwrap_or(Channel::Sms);
+        let content = Content::from_stored(channel, c.content.as_deref());
+        let to = Masked::new(channel, &c.to_address);
         let reference = c.id.to_string();
         crate::fault_point!("before_http");
         let (db, owner, id) = (self.db.clone(), self.owner.clone(), c.id);
@@ -199,7 +206,17 @@ impl Dispatcher {
             })
         };
         let (result, reached) = provider
-            .send_traced(OutgoingSms { to: &to, body: &c.body, reference: &reference }, &mark, Some(send_by))
+            .send_traced(
+                Outgoing {
+                    to: &c.to_address,
+                    body: &c.body,
+                    content: &content,
+                    reference: &reference,
+                    idempotency_key: &c.idempotency_key,
+                },
+                &mark,
+                Some(send_by),
+            )
             .await;
         let reached = reached.unwrap_or_else(|| provider.id());
         crate::fault_point!("after_response");
@@ -216,7 +233,7 @@ impl Dispatcher {
         };
         match result {
             Ok(accepted) => {
-                tracing::debug!(to = %to.masked(), provider = provider.id(), "provider accepted the message");
+                tracing::debug!(to = %to, provider = provider.id(), "provider accepted the message");
                 attempt.http_status = Some(i32::from(accepted.http_status));
                 attempt.provider = accepted.provider.to_owned();
                 Completion {
@@ -236,7 +253,7 @@ impl Dispatcher {
                 let policy = self.config().policy;
                 let exhausted =
                     attempts >= u32::try_from(c.max_attempts).unwrap_or(policy.max_attempts).min(policy.max_attempts);
-                tracing::warn!(to = %to.masked(), provider = reached, code = e.code(), class = class.as_str(), "provider call failed");
+                tracing::warn!(to = %to, provider = reached, code = e.code(), class = class.as_str(), "provider call failed");
                 attempt.http_status = e.http_status().map(i32::from);
                 attempt.provider_error_code = e.provider_code().map(str::to_owned);
                 attempt.error_class = Some(class.as_str());
@@ -292,7 +309,8 @@ impl Dispatcher {
         let routes = self.routes();
         let mut reconciled = 0;
         for c in q::unknowns(&self.db, 100).await? {
-            let Some(provider) = routes.for_message(c.sandbox) else { continue };
+            let Some(channel) = Channel::parse(&c.channel) else { continue };
+            let Some(provider) = routes.for_message(channel, c.sandbox) else { continue };
             let since = q::last_attempt_started(&self.db, c.id).await?.unwrap_or(c.created_at);
             // A request written just before a timeout or a crash may still be on its way into the
             // provider: "not found" proves nothing until a whole lease has passed since the call.
@@ -301,8 +319,7 @@ impl Dispatcher {
             }
             let known = m::provider_ids_for(&self.db, &c.to_address).await?;
             let exclude = move |sid: &str| known.contains(sid);
-            let to = PhoneE164::from_stored(c.to_address.clone());
-            let lookup = Lookup { to: &to, body: &c.body, since, exclude: &exclude };
+            let lookup = Lookup { to: &c.to_address, body: &c.body, since, exclude: &exclude };
             let found = provider.find_sent_upto(lookup, c.provider.as_deref()).await;
             let (status, outcome) = match found {
                 Ok(Found::Yes(accepted)) => {
@@ -474,4 +491,23 @@ fn spawn_listener(pool: sqlx::PgPool, wake: Arc<Notify>, mut shutdown: watch::Re
             }
         }
     });
+}
+
+/// An address for logs: phone numbers masked, other addresses cut to their first characters.
+struct Masked(String);
+
+impl Masked {
+    fn new(channel: Channel, address: &str) -> Self {
+        if channel.uses_phone() {
+            Self(PhoneE164::from_stored(address.to_owned()).masked())
+        } else {
+            Self(address.chars().take(3).chain("•••".chars()).collect())
+        }
+    }
+}
+
+impl std::fmt::Display for Masked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }

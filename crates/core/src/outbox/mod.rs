@@ -5,7 +5,7 @@ pub mod dispatcher;
 pub mod policy;
 pub mod reports;
 
-pub use dispatcher::{Dispatcher, SmsRoutes};
+pub use dispatcher::{Dispatcher, Routes};
 pub use policy::{OutboxConfig, QuietHours, RetryPolicy};
 
 use uuid::Uuid;

@@ -9,7 +9,7 @@ use super::MessageChanged;
 use super::dispatcher::SharedRoutes;
 use crate::domain::{EventSource, MessageStatus};
 use crate::error::{ErrorPayload, Result};
-use crate::providers::sms::Report;
+use crate::providers::Report;
 use crate::store::queries::messages::{self as q, Change, Transition};
 use crate::store::{Db, now};
 
@@ -30,12 +30,7 @@ impl Poller {
         };
         let since = now() - chrono::Duration::hours(48);
         let mut changed = 0;
-        let members: Vec<_> = [routes.sandbox.clone(), routes.live.clone()]
-            .into_iter()
-            .flatten()
-            .flat_map(|route| route.providers().cloned().collect::<Vec<_>>())
-            .collect();
-        for provider in members {
+        for provider in routes.all_providers() {
             let waiting = q::awaiting_report(&self.db, provider.id(), since, 200).await?;
             for (id, provider_message_id) in waiting {
                 match provider.poll_status(&provider_message_id).await {

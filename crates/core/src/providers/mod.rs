@@ -1,13 +1,96 @@
 //! Provider adapters, one file each behind one trait per channel, and the one place where
 //! provider answers are classified as retryable, failover or permanent.
 
+pub mod email;
+pub mod failover;
+pub mod push;
 pub mod sms;
+pub mod voice;
+pub mod whatsapp;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// A boxed future, so channel traits stay object-safe.
+use crate::domain::{Channel, Content, MessageStatus};
+
+/// A boxed future, so the provider trait stays object-safe.
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// One message on its way to a provider.
+pub struct Outgoing<'a> {
+    /// E.164 (`+9665…`) for SMS, WhatsApp and voice; an email address; a push device token.
+    pub to: &'a str,
+    /// The text: SMS or WhatsApp text (a template's rendered text), email plain text, push body,
+    /// the voice script.
+    pub body: &'a str,
+    pub content: &'a Content,
+    /// Our message id: sent where the provider keeps a client reference.
+    pub reference: &'a str,
+    /// Our idempotency key: sent where the provider honours one.
+    pub idempotency_key: &'a str,
+}
+
+/// What a provider said when it took a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// Which provider took it (with failover, not always the first).
+    pub provider: &'static str,
+    pub provider_message_id: String,
+    pub status: MessageStatus,
+    pub http_status: u16,
+}
+
+/// A status report read from the provider (poll or callback).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub status: MessageStatus,
+    pub provider_status: String,
+    pub provider_error_code: Option<String>,
+}
+
+/// A provider of one channel. Adapters hold configuration only (and at most a token cache).
+pub trait Provider: Send + Sync {
+    /// Stable id used in `messages.provider` and attempts (`twilio`, `meta`, `smtp`, …).
+    fn id(&self) -> &'static str;
+    fn channel(&self) -> Channel;
+    fn send<'a>(&'a self, out: Outgoing<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>>;
+
+    /// `Ok(None)` when the provider does not know the message or cannot be asked.
+    fn poll_status<'a>(&'a self, provider_message_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ProviderError>> {
+        let _ = provider_message_id;
+        Box::pin(async { Ok(None) })
+    }
+
+    /// After a crash mid-call: did the provider take this message (same address and text, created
+    /// since `since`)? `Unsupported` when the provider cannot be asked; the message then waits
+    /// for an operator. `exclude` holds provider ids already matched to other messages.
+    fn find_sent<'a>(&'a self, lookup: Lookup<'a>) -> BoxFuture<'a, Result<Found, ProviderError>> {
+        let _ = lookup;
+        Box::pin(async { Ok(Found::Unsupported) })
+    }
+
+    /// "Test connection": one cheap authenticated call. `Ok` carries a short detail for people
+    /// (the account's name, a balance).
+    fn check<'a>(&'a self) -> BoxFuture<'a, Result<String, ProviderError>>;
+}
+
+/// What [`Provider::find_sent`] looks for.
+pub struct Lookup<'a> {
+    pub to: &'a str,
+    pub body: &'a str,
+    pub since: chrono::DateTime<chrono::Utc>,
+    pub exclude: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// The provider has it: here is its id and status.
+    Yes(Accepted),
+    /// The provider has no such message: it never arrived.
+    No,
+    /// This provider cannot be asked.
+    Unsupported,
+}
 
 /// How the outbox should treat a failed call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -50,6 +133,21 @@ pub enum ProviderError {
     Rejected { http_status: u16, provider_code: Option<String>, message: String },
     #[error("provider answered something we cannot read: {detail}")]
     BadResponse { http_status: Option<u16>, detail: String },
+    /// The recipient cannot receive on this channel (not on WhatsApp, app uninstalled, no such mailbox).
+    #[error("recipient unreachable on this channel")]
+    Unreachable { http_status: Option<u16>, provider_code: Option<String> },
+    /// WhatsApp free text outside the 24-hour customer-service window.
+    #[error("outside the 24-hour window: an approved template is needed")]
+    OutsideWindow { http_status: Option<u16>, provider_code: Option<String> },
+    /// Template missing, not approved in that language, or the wrong number of parameters.
+    #[error("template not usable")]
+    TemplateInvalid { http_status: Option<u16>, provider_code: Option<String> },
+    /// The provider has no call that proves the credentials without sending (use "send a test").
+    #[error("this provider cannot be checked without sending")]
+    CheckUnsupported,
+    /// The content itself was refused (too large, a bad attachment, bad TwiML).
+    #[error("content refused")]
+    ContentInvalid { http_status: Option<u16>, provider_code: Option<String> },
 }
 
 impl ProviderError {
@@ -63,6 +161,11 @@ impl ProviderError {
             ProviderError::Timeout => "provider.timeout",
             ProviderError::Rejected { .. } => "provider.rejected",
             ProviderError::BadResponse { .. } => "provider.bad_response",
+            ProviderError::Unreachable { .. } => "provider.unreachable",
+            ProviderError::OutsideWindow { .. } => "provider.outside_window",
+            ProviderError::TemplateInvalid { .. } => "provider.template_invalid",
+            ProviderError::ContentInvalid { .. } => "provider.content_invalid",
+            ProviderError::CheckUnsupported => "provider.check_unsupported",
         }
     }
 
@@ -79,7 +182,12 @@ impl ProviderError {
             ProviderError::AuthFailed { .. }
             | ProviderError::InvalidNumber { .. }
             | ProviderError::OptedOut { .. }
-            | ProviderError::Rejected { .. } => ErrorClass::Permanent,
+            | ProviderError::Rejected { .. }
+            | ProviderError::Unreachable { .. }
+            | ProviderError::OutsideWindow { .. }
+            | ProviderError::TemplateInvalid { .. }
+            | ProviderError::ContentInvalid { .. }
+            | ProviderError::CheckUnsupported => ErrorClass::Permanent,
             ProviderError::RateLimited { .. } | ProviderError::Timeout | ProviderError::BadResponse { .. } => {
                 ErrorClass::Retryable
             }
@@ -94,10 +202,13 @@ impl ProviderError {
             | ProviderError::OptedOut { http_status, .. }
             | ProviderError::RateLimited { http_status, .. }
             | ProviderError::Rejected { http_status, .. } => Some(*http_status),
-            ProviderError::Unavailable { http_status, .. } | ProviderError::BadResponse { http_status, .. } => {
-                *http_status
-            }
-            ProviderError::Timeout => None,
+            ProviderError::Unavailable { http_status, .. }
+            | ProviderError::BadResponse { http_status, .. }
+            | ProviderError::Unreachable { http_status, .. }
+            | ProviderError::OutsideWindow { http_status, .. }
+            | ProviderError::TemplateInvalid { http_status, .. }
+            | ProviderError::ContentInvalid { http_status, .. } => *http_status,
+            ProviderError::Timeout | ProviderError::CheckUnsupported => None,
         }
     }
 
@@ -108,8 +219,12 @@ impl ProviderError {
             | ProviderError::OptedOut { provider_code, .. }
             | ProviderError::RateLimited { provider_code, .. }
             | ProviderError::Unavailable { provider_code, .. }
-            | ProviderError::Rejected { provider_code, .. } => provider_code.as_deref(),
-            ProviderError::Timeout | ProviderError::BadResponse { .. } => None,
+            | ProviderError::Rejected { provider_code, .. }
+            | ProviderError::Unreachable { provider_code, .. }
+            | ProviderError::OutsideWindow { provider_code, .. }
+            | ProviderError::TemplateInvalid { provider_code, .. }
+            | ProviderError::ContentInvalid { provider_code, .. } => provider_code.as_deref(),
+            ProviderError::Timeout | ProviderError::BadResponse { .. } | ProviderError::CheckUnsupported => None,
         }
     }
 

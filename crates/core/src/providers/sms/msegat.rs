@@ -10,8 +10,8 @@
 
 use serde::Deserialize;
 
-use crate::domain::MessageStatus;
-use crate::providers::sms::{Accepted, OutgoingSms, Report, SmsProvider};
+use crate::domain::{Channel, MessageStatus, PhoneE164};
+use crate::providers::{Accepted, Outgoing, Provider, Report};
 use crate::providers::{BoxFuture, ProviderError, retry_after};
 
 pub const ID: &str = "msegat";
@@ -57,17 +57,27 @@ fn text(v: &serde_json::Value) -> String {
     }
 }
 
-impl SmsProvider for MsegatSms {
+impl Provider for MsegatSms {
     fn id(&self) -> &'static str {
         ID
     }
 
-    fn send<'a>(&'a self, sms: OutgoingSms<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>> {
+    fn channel(&self) -> Channel {
+        Channel::Sms
+    }
+
+    /// The reference names no balance or account call: Msegat can only be tried with a test message.
+    fn check<'a>(&'a self) -> BoxFuture<'a, Result<String, ProviderError>> {
+        Box::pin(async { Err(ProviderError::CheckUnsupported) })
+    }
+
+    fn send<'a>(&'a self, sms: Outgoing<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>> {
         Box::pin(async move {
+            let to = PhoneE164::from_stored(sms.to.to_owned());
             let body = serde_json::json!({
                 "userName": self.user_name,
                 "apiKey": self.api_key,
-                "numbers": sms.to.digits(),
+                "numbers": to.digits(),
                 "userSender": self.sender,
                 "msg": sms.body,
                 "msgEncoding": "UTF8",

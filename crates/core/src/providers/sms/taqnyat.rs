@@ -10,8 +10,8 @@
 
 use serde::Deserialize;
 
-use crate::domain::MessageStatus;
-use crate::providers::sms::{Accepted, OutgoingSms, Report, SmsProvider};
+use crate::domain::{Channel, MessageStatus, PhoneE164};
+use crate::providers::{Accepted, Outgoing, Provider, Report};
 use crate::providers::{BoxFuture, ProviderError, retry_after};
 
 pub const ID: &str = "taqnyat";
@@ -75,14 +75,19 @@ impl TaqnyatSms {
     }
 }
 
-impl SmsProvider for TaqnyatSms {
+impl Provider for TaqnyatSms {
     fn id(&self) -> &'static str {
         ID
     }
 
-    fn send<'a>(&'a self, sms: OutgoingSms<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>> {
+    fn channel(&self) -> Channel {
+        Channel::Sms
+    }
+
+    fn send<'a>(&'a self, sms: Outgoing<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>> {
         Box::pin(async move {
-            let body = serde_json::json!({ "recipients": [sms.to.digits()], "body": sms.body, "sender": self.sender });
+            let to = PhoneE164::from_stored(sms.to.to_owned());
+            let body = serde_json::json!({ "recipients": [to.digits()], "body": sms.body, "sender": self.sender });
             let response = crate::providers::send(
                 self.http.post(format!("{}/v1/messages", self.base_url)).bearer_auth(&self.token).json(&body),
             )
@@ -101,6 +106,23 @@ impl SmsProvider for TaqnyatSms {
                     detail: "no messageId".into(),
                 })?;
             Ok(Accepted { provider: ID, provider_message_id: id, status: MessageStatus::Sent, http_status })
+        })
+    }
+
+    /// The balance call: proves the token and shows what is left.
+    fn check<'a>(&'a self) -> BoxFuture<'a, Result<String, ProviderError>> {
+        Box::pin(async move {
+            let response = crate::providers::send(
+                self.http.get(format!("{}/account/balance", self.base_url)).bearer_auth(&self.token),
+            )
+            .await?;
+            if !response.status().is_success() {
+                return Err(Self::error_from(response).await);
+            }
+            let answer: serde_json::Value = crate::providers::read_json(response).await?;
+            let balance = answer.get("balance").map(|b| b.to_string().trim_matches('"').to_owned());
+            let currency = answer.get("currency").and_then(|c| c.as_str()).unwrap_or("SAR");
+            Ok(balance.map_or_else(String::new, |b| format!("{b} {currency}")))
         })
     }
 

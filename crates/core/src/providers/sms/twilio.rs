@@ -9,8 +9,8 @@
 
 use serde::Deserialize;
 
-use crate::domain::MessageStatus;
-use crate::providers::sms::{Accepted, Found, Lookup, OutgoingSms, Report, SmsProvider};
+use crate::domain::{Channel, MessageStatus};
+use crate::providers::{Accepted, Found, Lookup, Outgoing, Provider, Report};
 use crate::providers::{BoxFuture, ProviderError, retry_after};
 
 pub const ID: &str = "twilio";
@@ -114,14 +114,18 @@ impl TwilioSms {
     }
 }
 
-impl SmsProvider for TwilioSms {
+impl Provider for TwilioSms {
     fn id(&self) -> &'static str {
         ID
     }
 
-    fn send<'a>(&'a self, sms: OutgoingSms<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>> {
+    fn channel(&self) -> Channel {
+        Channel::Sms
+    }
+
+    fn send<'a>(&'a self, sms: Outgoing<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>> {
         Box::pin(async move {
-            let mut form: Vec<(&str, &str)> = vec![("To", sms.to.as_str()), ("From", &self.from), ("Body", sms.body)];
+            let mut form: Vec<(&str, &str)> = vec![("To", sms.to), ("From", &self.from), ("Body", sms.body)];
             if let Some(cb) = &self.status_callback {
                 form.push(("StatusCallback", cb));
             }
@@ -146,6 +150,10 @@ impl SmsProvider for TwilioSms {
             }
             Ok(Accepted { provider: ID, provider_message_id: resource.sid, status, http_status })
         })
+    }
+
+    fn check<'a>(&'a self) -> BoxFuture<'a, Result<String, ProviderError>> {
+        Box::pin(self.check_account())
     }
 
     fn poll_status<'a>(&'a self, provider_message_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ProviderError>> {
@@ -181,8 +189,7 @@ impl SmsProvider for TwilioSms {
     fn find_sent<'a>(&'a self, lookup: Lookup<'a>) -> BoxFuture<'a, Result<Found, ProviderError>> {
         Box::pin(async move {
             let day = lookup.since.format("%Y-%m-%d").to_string();
-            let mut url =
-                format!("{}?To={}&DateSent%3E={day}&PageSize=200", self.messages_url(), urlencode(lookup.to.as_str()));
+            let mut url = format!("{}?To={}&DateSent%3E={day}&PageSize=200", self.messages_url(), urlencode(lookup.to));
             for _page in 0..10 {
                 let response =
                     crate::providers::send(self.http.get(&url).basic_auth(&self.account_sid, Some(&self.auth_token)))
@@ -212,6 +219,23 @@ impl SmsProvider for TwilioSms {
             }
             Ok(Found::No)
         })
+    }
+}
+
+impl TwilioSms {
+    /// One authenticated list call: proves the account id and token.
+    pub(crate) async fn check_account(&self) -> Result<String, ProviderError> {
+        let response = crate::providers::send(
+            self.http
+                .get(format!("{}?PageSize=1", self.messages_url()))
+                .basic_auth(&self.account_sid, Some(&self.auth_token)),
+        )
+        .await?;
+        if !response.status().is_success() {
+            return Err(Self::error_from(response).await);
+        }
+        let _: MessageList = crate::providers::read_json(response).await?;
+        Ok(self.account_sid.clone())
     }
 }
 

@@ -23,7 +23,7 @@ macro_rules! select_messages {
             "SELECT m.id, m.idempotency_key, m.channel, m.status, m.to_address, m.guardian_id, m.body, m.encoding, \
              m.segments, m.urgent, m.sandbox, m.provider, m.provider_message_id, m.attempts, m.max_attempts, \
              m.next_attempt_at, m.lease_owner, m.error_code, m.error_params, m.created_at, m.updated_at, m.sent_at, \
-             m.delivered_at, m.send_at, m.expires_at, g.full_name AS guardian_name \
+             m.delivered_at, m.send_at, m.expires_at, m.content, g.full_name AS guardian_name \
              FROM messages m LEFT JOIN guardians g ON g.id = m.guardian_id ",
             $tail
         )
@@ -57,6 +57,8 @@ pub struct MessageRow {
     pub delivered_at: Option<DateTime<Utc>>,
     pub send_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// `domain::Content` as JSON; `NULL` for SMS.
+    pub content: Option<String>,
     pub guardian_name: Option<String>,
 }
 
@@ -81,6 +83,8 @@ pub struct NewMessage {
     pub to_address: String,
     pub guardian_id: Option<Uuid>,
     pub body: String,
+    /// `domain::Content::to_stored`.
+    pub content: Option<String>,
     pub encoding: Option<&'static str>,
     pub segments: i32,
     pub urgent: bool,
@@ -121,8 +125,8 @@ pub async fn notify_workers(db: &Db) -> Result<()> {
 /// read back inside the transaction, as written, before any worker can claim it.
 pub async fn enqueue_in(tx: &mut Tx, new: &NewMessage) -> Result<(MessageRow, bool)> {
     const INSERT: &str = "INSERT INTO messages (id, idempotency_key, channel, status, to_address, guardian_id, body, encoding, \
-         segments, urgent, sandbox, max_attempts, next_attempt_at, send_at, expires_at, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
+         segments, urgent, sandbox, max_attempts, next_attempt_at, send_at, expires_at, created_by, created_at, updated_at, content) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18) \
          ON CONFLICT (idempotency_key) DO NOTHING";
     const EVENT: &str = "INSERT INTO message_events (id, message_id, status, source, at, detail) VALUES ($1, $2, $3, 'operator', $4, $5)";
     const BY_KEY: &str = select_messages!("WHERE m.idempotency_key = $1");
@@ -146,6 +150,7 @@ pub async fn enqueue_in(tx: &mut Tx, new: &NewMessage) -> Result<(MessageRow, bo
             .bind(new.expires_at)
             .bind(&new.created_by)
             .bind(at)
+            .bind(&new.content)
             .execute(&mut **t)
             .await?
             .rows_affected()

@@ -17,6 +17,10 @@ use crate::store::{Db, now};
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Claimed {
     pub id: Uuid,
+    pub idempotency_key: String,
+    pub channel: String,
+    /// `domain::Content` as JSON; `NULL` for SMS.
+    pub content: Option<String>,
     pub to_address: String,
     pub body: String,
     pub sandbox: bool,
@@ -155,12 +159,12 @@ pub async fn claim(
          attempts = attempts + 1, updated_at = $3, provider = NULL \
          WHERE id IN (SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $3 AND (urgent OR NOT $5) \
                       ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, to_address, body, sandbox, attempts, max_attempts, created_at, provider";
+         RETURNING id, idempotency_key, channel, content, to_address, body, sandbox, attempts, max_attempts, created_at, provider";
     const SQLITE: &str = "UPDATE messages SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
          attempts = attempts + 1, updated_at = $3, provider = NULL \
          WHERE id IN (SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $3 AND (urgent OR NOT $5) \
                       ORDER BY next_attempt_at LIMIT $4) \
-         RETURNING id, to_address, body, sandbox, attempts, max_attempts, created_at, provider";
+         RETURNING id, idempotency_key, channel, content, to_address, body, sandbox, attempts, max_attempts, created_at, provider";
     let at = now();
     // The same statement but for the row lock, which only PostgreSQL has (SQLite's writer is alone).
     let sql = match db {
@@ -321,7 +325,7 @@ pub async fn expired_leases(db: &Db, at: DateTime<Utc>) -> Result<Vec<Uuid>> {
 
 /// Unknown messages to reconcile with their provider, oldest first.
 pub async fn unknowns(db: &Db, limit: i64) -> Result<Vec<Claimed>> {
-    const SQL: &str = "SELECT id, to_address, body, sandbox, attempts, max_attempts, created_at, provider FROM messages \
+    const SQL: &str = "SELECT id, idempotency_key, channel, content, to_address, body, sandbox, attempts, max_attempts, created_at, provider FROM messages \
                        WHERE status = 'unknown' ORDER BY updated_at LIMIT $1";
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(limit).fetch_all(p).await?))
 }

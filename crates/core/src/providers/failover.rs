@@ -1,4 +1,4 @@
-//! Ordered SMS failover with a circuit breaker per provider: a provider that is down (or whose
+//! Ordered failover within one channel, with a circuit breaker per provider: a provider that is down (or whose
 //! circuit is open) hands the message to the next one; it gets traffic again after a cool-down,
 //! one trial message first. Timeouts never fail over (the first provider may have sent it), and
 //! permanent answers (invalid number, opted out) are the same everywhere, so they stop here too.
@@ -6,8 +6,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::providers::sms::{Accepted, Found, Lookup, OutgoingSms, Report, SmsProvider};
-use crate::providers::{BoxFuture, ErrorClass, ProviderError};
+use crate::domain::Channel;
+use crate::providers::{Accepted, BoxFuture, ErrorClass, Found, Lookup, Outgoing, Provider, ProviderError, Report};
 
 /// Consecutive failures that open a circuit, and how long it stays open.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +39,7 @@ struct Breaker {
 
 /// One provider in the failover order, with its circuit.
 pub struct Member {
-    pub provider: Arc<dyn SmsProvider>,
+    pub provider: Arc<dyn Provider>,
     breaker: Mutex<Breaker>,
 }
 
@@ -50,13 +50,15 @@ impl Member {
     }
 }
 
-pub struct FailoverSms {
+pub struct Failover {
+    channel: Channel,
     members: Vec<Member>,
     policy: BreakerPolicy,
 }
 
-impl FailoverSms {
-    pub fn new(providers: Vec<Arc<dyn SmsProvider>>, policy: BreakerPolicy) -> Self {
+impl Failover {
+    /// The providers of one channel, in failover order.
+    pub fn new(channel: Channel, providers: Vec<Arc<dyn Provider>>, policy: BreakerPolicy) -> Self {
         let members = providers
             .into_iter()
             .map(|provider| Member {
@@ -64,14 +66,14 @@ impl FailoverSms {
                 breaker: Mutex::new(Breaker { failures: 0, opened_at: None, trial_in_flight: false }),
             })
             .collect();
-        Self { members, policy }
+        Self { channel, members, policy }
     }
 
-    pub fn providers(&self) -> impl Iterator<Item = &Arc<dyn SmsProvider>> {
+    pub fn providers(&self) -> impl Iterator<Item = &Arc<dyn Provider>> {
         self.members.iter().map(|m| &m.provider)
     }
 
-    pub fn provider(&self, id: &str) -> Option<&Arc<dyn SmsProvider>> {
+    pub fn provider(&self, id: &str) -> Option<&Arc<dyn Provider>> {
         self.providers().find(|p| p.id() == id)
     }
 
@@ -127,18 +129,19 @@ impl FailoverSms {
 /// providers may have it).
 pub type OnFailover = dyn Fn(&'static str) -> BoxFuture<'static, ()> + Send + Sync;
 
-impl FailoverSms {
+impl Failover {
     /// Sends through the first provider that takes it. Also returns the last provider contacted.
     pub async fn send_traced<'a>(
         &'a self,
-        sms: OutgoingSms<'a>,
+        out: Outgoing<'a>,
         on_failover: &OnFailover,
         send_by: Option<chrono::DateTime<chrono::Utc>>,
     ) -> (Result<Accepted, ProviderError>, Option<&'static str>) {
         let mut last = None;
         let mut reached: Option<&'static str> = None;
+        let pinned = out.content.pinned_provider();
         for (i, m) in self.members.iter().enumerate() {
-            if !self.admit(m) {
+            if pinned.is_some_and(|p| p != m.provider.id()) || !self.admit(m) {
                 continue;
             }
             if i > 0 {
@@ -150,7 +153,14 @@ impl FailoverSms {
                 on_failover(m.provider.id()).await;
             }
             reached = Some(m.provider.id());
-            match m.provider.send(OutgoingSms { to: sms.to, body: sms.body, reference: sms.reference }).await {
+            let attempt = Outgoing {
+                to: out.to,
+                body: out.body,
+                content: out.content,
+                reference: out.reference,
+                idempotency_key: out.idempotency_key,
+            };
+            match m.provider.send(attempt).await {
                 Ok(accepted) => {
                     self.record(m, true);
                     return (Ok(accepted), reached);
@@ -196,13 +206,27 @@ impl FailoverSms {
     }
 }
 
-impl SmsProvider for FailoverSms {
+impl Provider for Failover {
     fn id(&self) -> &'static str {
         self.members.first().map_or("none", |m| m.provider.id())
     }
 
-    fn send<'a>(&'a self, sms: OutgoingSms<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>> {
-        Box::pin(async move { self.send_traced(sms, &|_| Box::pin(async {}), None).await.0 })
+    fn channel(&self) -> Channel {
+        self.channel
+    }
+
+    fn send<'a>(&'a self, out: Outgoing<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>> {
+        Box::pin(async move { self.send_traced(out, &|_| Box::pin(async {}), None).await.0 })
+    }
+
+    /// Checks the first provider (each provider is checked on its own in Settings).
+    fn check<'a>(&'a self) -> BoxFuture<'a, Result<String, ProviderError>> {
+        Box::pin(async move {
+            match self.members.first() {
+                Some(m) => m.provider.check().await,
+                None => Err(ProviderError::Unavailable { http_status: None, provider_code: None, retry_after: None }),
+            }
+        })
     }
 
     fn poll_status<'a>(&'a self, provider_message_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ProviderError>> {
@@ -215,7 +239,7 @@ impl SmsProvider for FailoverSms {
         })
     }
 
-    /// Asks every member (see [`FailoverSms::find_sent_upto`]).
+    /// Asks every member (see [`Failover::find_sent_upto`]).
     fn find_sent<'a>(&'a self, lookup: Lookup<'a>) -> BoxFuture<'a, Result<Found, ProviderError>> {
         let last = self.members.last().map(|m| m.provider.id());
         Box::pin(async move { self.find_sent_upto(lookup, last).await })

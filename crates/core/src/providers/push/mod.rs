@@ -1,0 +1,1 @@
+//! The push channel: one file per provider.

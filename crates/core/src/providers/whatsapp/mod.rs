@@ -1,0 +1,1 @@
+//! The whatsapp channel: one file per provider.
