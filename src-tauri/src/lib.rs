@@ -29,6 +29,20 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::settings::clear_twilio_credentials,
         commands::settings::outbox_settings,
         commands::settings::save_outbox_settings,
+        commands::channels::preview_message,
+        commands::channels::send_message,
+        commands::channels::whatsapp_templates,
+        commands::channels::refresh_whatsapp_templates,
+        commands::channels::guardian_devices,
+        commands::channels::sandbox_inbox,
+        commands::channels::clear_sandbox_inbox,
+        commands::channels::simulate_reply,
+        commands::providers::list_providers,
+        commands::providers::save_provider,
+        commands::providers::clear_provider,
+        commands::providers::set_failover_order,
+        commands::providers::test_provider,
+        commands::providers::send_provider_test,
     ])
 }
 

@@ -6,8 +6,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use wasel_core::api::{MessageFilter, MessageView, OperatorAction, SendSmsInput};
-use wasel_core::domain::MessageStatus;
+use wasel_core::api::{
+    AttachmentInput, InboundInput, MessageFilter, MessageView, OperatorAction, ProviderCheckView, ProviderInput,
+    SendMessageInput, TemplateFill,
+};
+use wasel_core::domain::{Channel, MessageStatus};
 use wasel_core::settings::Language;
 use wasel_core::{Wasel, WaselConfig};
 
@@ -35,6 +38,47 @@ enum Command {
     },
     /// Run the dispatcher and status poller headless until Ctrl-C.
     Worker,
+    /// Receive provider webhooks (head office, behind a public https URL) until Ctrl-C.
+    Serve {
+        /// Where to listen (put a TLS proxy for the public URL in front).
+        #[arg(long, default_value = "127.0.0.1:8780")]
+        bind: String,
+        /// The https URL providers call, as they sign it (e.g. https://hub.example.sa).
+        #[arg(long, env = "WASEL_PUBLIC_URL")]
+        public_url: String,
+        /// Also run the dispatcher and status poller in this process.
+        #[arg(long)]
+        worker: bool,
+    },
+    /// Providers: credentials (secrets go to the OS keychain), failover order, checks.
+    Providers {
+        #[command(subcommand)]
+        action: ProvidersAction,
+    },
+    /// WhatsApp templates and their approval status.
+    Templates {
+        /// Fetch them from the providers first.
+        #[arg(long)]
+        refresh: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The sandbox inbox: what each recipient would have seen.
+    Inbox {
+        #[arg(long)]
+        channel: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sandbox only: a guardian's reply arriving through the provider (opens the WhatsApp window).
+    Reply {
+        #[arg(long, default_value = "whatsapp")]
+        channel: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        text: String,
+    },
     /// Run the provider simulators standalone on loopback.
     Sim {
         #[arg(long, default_value_t = 8700)]
@@ -68,31 +112,125 @@ enum BenchWhat {
     },
 }
 
+#[derive(clap::Args)]
+struct SendCommon {
+    /// A guardian's id: their number, email or devices are used when no address is given.
+    #[arg(long)]
+    guardian: Option<String>,
+    /// A repeat with the same key returns the first message instead of sending twice.
+    #[arg(long)]
+    key: Option<String>,
+    /// Wait until this status (or a final one): queued (do not wait), sent, delivered.
+    #[arg(long, default_value = "sent")]
+    wait: String,
+    /// Send later (RFC 3339, e.g. 2026-11-26T06:00:00Z).
+    #[arg(long)]
+    send_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Expire instead of sending after this time (RFC 3339).
+    #[arg(long)]
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Ignore quiet hours.
+    #[arg(long)]
+    urgent: bool,
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Subcommand)]
 enum SendChannel {
     /// An SMS to a mobile number in any common Saudi form.
     Sms {
-        #[arg(long)]
+        #[arg(long, default_value = "")]
         to: String,
         #[arg(long)]
         body: String,
-        /// A repeat with the same key returns the first message instead of sending twice.
+        #[command(flatten)]
+        common: SendCommon,
+    },
+    /// A WhatsApp message: an approved template (`--template name --param …`) or free text
+    /// (`--body`, only within 24 hours of the guardian's last message).
+    Whatsapp {
+        #[arg(long, default_value = "")]
+        to: String,
+        #[arg(long, default_value = "")]
+        body: String,
         #[arg(long)]
-        key: Option<String>,
-        /// Wait until this status (or a final one): queued (do not wait), sent, delivered.
-        #[arg(long, default_value = "sent")]
-        wait: String,
-        /// Send later (RFC 3339, e.g. 2026-11-26T06:00:00Z).
+        template: Option<String>,
+        #[arg(long, default_value = "ar")]
+        language: String,
+        #[arg(long = "param")]
+        params: Vec<String>,
+        #[command(flatten)]
+        common: SendCommon,
+    },
+    /// An email: text, optional HTML, attachments.
+    Email {
+        #[arg(long, default_value = "")]
+        to: String,
         #[arg(long)]
-        send_at: Option<chrono::DateTime<chrono::Utc>>,
-        /// Expire instead of sending after this time (RFC 3339).
+        subject: String,
         #[arg(long)]
-        expires_at: Option<chrono::DateTime<chrono::Utc>>,
-        /// Ignore quiet hours.
+        body: String,
         #[arg(long)]
-        urgent: bool,
+        html: Option<String>,
+        /// A file to attach (repeatable).
+        #[arg(long = "attach")]
+        attachments: Vec<std::path::PathBuf>,
+        #[command(flatten)]
+        common: SendCommon,
+    },
+    /// A push notification to each registered device of a guardian (`--guardian`).
+    Push {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        body: String,
+        #[command(flatten)]
+        common: SendCommon,
+    },
+    /// A voice call that speaks the text (Arabic or English).
+    Voice {
+        #[arg(long, default_value = "")]
+        to: String,
+        #[arg(long)]
+        body: String,
+        #[arg(long)]
+        language: Option<String>,
+        #[command(flatten)]
+        common: SendCommon,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProvidersAction {
+    /// Every provider with its channel, position, configuration and circuit.
+    List {
         #[arg(long)]
         json: bool,
+    },
+    /// Save fields: `--field key=value` (repeatable); `--secret key` reads that secret from stdin.
+    Set {
+        id: String,
+        #[arg(long = "field")]
+        fields: Vec<String>,
+        #[arg(long = "secret")]
+        secrets: Vec<String>,
+        #[arg(long)]
+        rate_per_sec: Option<u32>,
+        #[arg(long)]
+        unit_price_halalas: Option<u32>,
+    },
+    /// Forget a provider's credentials.
+    Clear { id: String },
+    /// The failover order of a channel: `wasel providers order sms taqnyat twilio msegat`.
+    Order { channel: String, ids: Vec<String> },
+    /// Test connection.
+    Test { id: String },
+    /// Send one test message through this provider only.
+    SendTest {
+        id: String,
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -173,8 +311,9 @@ async fn open(kind: &str) -> Result<Wasel, Failure> {
 
 async fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Send { channel: SendChannel::Sms { to, body, key, wait, json, send_at, expires_at, urgent } } => {
-            let wait = match wait.as_str() {
+        Command::Send { channel } => {
+            let (input, common) = send_input(channel)?;
+            let wait = match common.wait.as_str() {
                 "queued" => None,
                 "sent" => Some(vec![MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Read]),
                 "delivered" => Some(vec![MessageStatus::Delivered, MessageStatus::Read]),
@@ -183,16 +322,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let wasel = open("cli").await?;
             let lang = language(&wasel, cli.lang.as_deref()).await;
             announce_sandbox(&wasel, lang).await;
-            let input = SendSmsInput {
-                to,
-                body,
-                guardian_id: None,
-                idempotency_key: key,
-                send_at,
-                expires_at,
-                urgent: Some(urgent),
-            };
-            let mut view = wasel.send_sms(input, Some("cli")).await.map_err(|e| Failure::Core(e, lang))?;
+            let mut views = wasel.send_message(input, Some("cli")).await.map_err(|e| Failure::Core(e, lang))?;
             if let Some(mut statuses) = wait {
                 statuses.extend([
                     MessageStatus::Failed,
@@ -201,13 +331,149 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                     MessageStatus::Expired,
                 ]);
                 wasel.start_background();
-                view = wasel
-                    .wait_for(&view.id, &statuses, Duration::from_secs(60))
-                    .await
-                    .map_err(|e| Failure::Core(e, lang))?;
+                for view in &mut views {
+                    *view = wasel
+                        .wait_for(&view.id, &statuses, Duration::from_secs(60))
+                        .await
+                        .map_err(|e| Failure::Core(e, lang))?;
+                }
                 wasel.stop().await;
             }
-            print_messages(&[view], json, lang);
+            print_messages(&views, common.json, lang);
+            Ok(())
+        }
+        Command::Providers { action } => {
+            let wasel = open("cli").await?;
+            let lang = language(&wasel, cli.lang.as_deref()).await;
+            let core = |e| Failure::Core(e, lang);
+            let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "operator".into()));
+            let list = match action {
+                ProvidersAction::List { json } => {
+                    let list = wasel.list_providers().await.map_err(core)?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&list).context("json")?);
+                        return Ok(());
+                    }
+                    list
+                }
+                ProvidersAction::Set { id, fields, secrets, rate_per_sec, unit_price_halalas } => {
+                    let mut map = std::collections::BTreeMap::new();
+                    for f in fields {
+                        let (k, v) =
+                            f.split_once('=').with_context(|| format!("--field takes key=value, not {f:?}"))?;
+                        map.insert(k.to_owned(), v.to_owned());
+                    }
+                    for k in secrets {
+                        eprint!("{k}: ");
+                        let mut line = String::new();
+                        std::io::stdin().read_line(&mut line).context("reading a secret from stdin")?;
+                        map.insert(k, line.trim_end_matches(['\r', '\n']).to_owned());
+                    }
+                    let input = ProviderInput { id, fields: map, rate_per_sec, unit_price_halalas };
+                    wasel.save_provider(input, &actor).await.map_err(core)?
+                }
+                ProvidersAction::Clear { id } => wasel.clear_provider(&id, &actor).await.map_err(core)?,
+                ProvidersAction::Order { channel, ids } => {
+                    let channel = Channel::parse(&channel).with_context(|| format!("unknown channel {channel:?}"))?;
+                    wasel.set_failover_order(channel, ids, &actor).await.map_err(core)?
+                }
+                ProvidersAction::Test { id } => {
+                    print_check(&wasel.test_provider(&id).await.map_err(core)?, lang);
+                    return Ok(());
+                }
+                ProvidersAction::SendTest { id, to } => {
+                    print_check(&wasel.send_provider_test(&id, &to, &actor).await.map_err(core)?, lang);
+                    return Ok(());
+                }
+            };
+            for p in list {
+                println!(
+                    "{:<9} {} {:<16} {:<11} circuit={:<8} {}/s  {} halalas/unit",
+                    p.channel.as_str(),
+                    p.position + 1,
+                    p.id,
+                    if p.configured { "configured" } else { "sandbox" },
+                    p.circuit.unwrap_or_else(|| "-".into()),
+                    p.rate_per_sec,
+                    p.unit_price_halalas
+                );
+            }
+            Ok(())
+        }
+        Command::Templates { refresh, json } => {
+            let wasel = open("cli").await?;
+            let lang = language(&wasel, cli.lang.as_deref()).await;
+            let core = |e| Failure::Core(e, lang);
+            let list = if refresh {
+                wasel.refresh_whatsapp_templates().await.map_err(core)?
+            } else {
+                wasel.whatsapp_templates().await.map_err(core)?
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list).context("json")?);
+            } else {
+                for t in list {
+                    println!(
+                        "{:<16} {:<22} {:<3} {:<9} {}",
+                        t.provider,
+                        t.name,
+                        t.language,
+                        format!("{:?}", t.status).to_lowercase(),
+                        t.body
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Inbox { channel, json } => {
+            let wasel = open("cli").await?;
+            let lang = language(&wasel, cli.lang.as_deref()).await;
+            let channel = match channel {
+                Some(c) => Some(Channel::parse(&c).with_context(|| format!("unknown channel {c:?}"))?),
+                None => None,
+            };
+            let items = wasel.sandbox_inbox(channel).await.map_err(|e| Failure::Core(e, lang))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&items).context("json")?);
+            } else {
+                for i in items {
+                    println!(
+                        "{}  {:<8} {:<15} {:<10} {}  {}",
+                        i.at.format("%Y-%m-%d %H:%M:%S"),
+                        i.channel.as_str(),
+                        i.provider,
+                        i.status,
+                        i.to,
+                        i.title.map(|t| format!("[{t}] ")).unwrap_or_default()
+                            + &i.text.chars().take(60).collect::<String>()
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Reply { channel, from, text } => {
+            let wasel = open("cli").await?;
+            let lang = language(&wasel, cli.lang.as_deref()).await;
+            let channel = Channel::parse(&channel).with_context(|| format!("unknown channel {channel:?}"))?;
+            wasel
+                .simulate_reply(InboundInput { channel, from, text, provider: None })
+                .await
+                .map_err(|e| Failure::Core(e, lang))?;
+            Ok(())
+        }
+        Command::Serve { bind, public_url, worker } => {
+            let mut config = WaselConfig::from_env("serve");
+            config.sandbox = false;
+            let wasel = Wasel::open(config).await.map_err(|e| Failure::Core(e, Language::Ar))?;
+            let lang = language(&wasel, cli.lang.as_deref()).await;
+            let url = wasel.serve_webhooks(&bind, &public_url).await.map_err(|e| Failure::Core(e, lang))?;
+            let tasks = if worker { wasel.start_background() } else { Vec::new() };
+            eprintln!("webhooks on {url} (public {public_url}); Ctrl-C to stop");
+            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+            wasel.stop().await;
+            for t in tasks {
+                let _ = t.await;
+            }
             Ok(())
         }
         Command::Messages { action } => {
@@ -221,7 +487,8 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                         None => None,
                         Some(s) => Some(MessageStatus::parse(s).with_context(|| format!("unknown status {s:?}"))?),
                     };
-                    let list = wasel.list_messages(MessageFilter { status, limit: Some(limit) }).await.map_err(core)?;
+                    let filter = MessageFilter { status, limit: Some(limit), ..MessageFilter::default() };
+                    let list = wasel.list_messages(filter).await.map_err(core)?;
                     print_messages(&list, json, lang);
                     return Ok(());
                 }
@@ -300,6 +567,81 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// The core's input for a `wasel send …` command.
+fn send_input(channel: SendChannel) -> Result<(SendMessageInput, SendCommon), Failure> {
+    let blank = |channel: Channel, to: String, body: String, common: &SendCommon| SendMessageInput {
+        channel,
+        to,
+        guardian_id: common.guardian.clone(),
+        body,
+        idempotency_key: common.key.clone(),
+        send_at: common.send_at,
+        expires_at: common.expires_at,
+        urgent: Some(common.urgent),
+        template: None,
+        subject: None,
+        html: None,
+        attachments: Vec::new(),
+        language: None,
+    };
+    Ok(match channel {
+        SendChannel::Sms { to, body, common } => (blank(Channel::Sms, to, body, &common), common),
+        SendChannel::Whatsapp { to, body, template, language, params, common } => {
+            let mut input = blank(Channel::Whatsapp, to, body, &common);
+            input.template = template.map(|name| TemplateFill { name, language, params });
+            (input, common)
+        }
+        SendChannel::Email { to, subject, body, html, attachments, common } => {
+            let mut input = blank(Channel::Email, to, body, &common);
+            input.subject = Some(subject);
+            input.html = html;
+            for path in attachments {
+                use base64::Engine;
+                let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                let filename = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let content_type = match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
+                    Some("pdf") => "application/pdf",
+                    Some("png") => "image/png",
+                    Some("jpg" | "jpeg") => "image/jpeg",
+                    Some("txt") => "text/plain",
+                    _ => "application/octet-stream",
+                };
+                input.attachments.push(AttachmentInput {
+                    filename,
+                    content_type: content_type.to_owned(),
+                    data_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+                });
+            }
+            (input, common)
+        }
+        SendChannel::Push { title, body, common } => {
+            let mut input = blank(Channel::Push, String::new(), body, &common);
+            input.subject = Some(title);
+            (input, common)
+        }
+        SendChannel::Voice { to, body, language, common } => {
+            let mut input = blank(Channel::Voice, to, body, &common);
+            input.language = match language.as_deref() {
+                None => None,
+                Some(l) => Some(Language::parse(l).with_context(|| format!("--language takes ar or en, not {l:?}"))?),
+            };
+            (input, common)
+        }
+    })
+}
+
+fn print_check(check: &ProviderCheckView, lang: Language) {
+    let place = if check.sandbox { " (sandbox)" } else { "" };
+    match (&check.error, &check.detail) {
+        (Some(e), _) => {
+            println!("{}{place}: {} [{}] {} ms", check.provider, e.localized(lang.as_str()), e.code, check.latency_ms)
+        }
+        (None, detail) => {
+            println!("{}{place}: ok {} {} ms", check.provider, detail.as_deref().unwrap_or(""), check.latency_ms);
+        }
+    }
+}
+
 async fn language(wasel: &Wasel, flag: Option<&str>) -> Language {
     if let Some(l) = flag.and_then(Language::parse) {
         return l;
@@ -328,7 +670,7 @@ fn print_messages(list: &[MessageView], json: bool, lang: Language) {
             "{}  {:<9}  {}  {}  {}{}",
             m.created_at.format("%Y-%m-%d %H:%M:%S"),
             m.status.as_str(),
-            m.to,
+            m.to_display,
             m.id,
             m.body.chars().take(40).collect::<String>(),
             error

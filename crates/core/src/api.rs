@@ -115,6 +115,8 @@ pub struct OutboxSettings {
 #[serde(rename_all = "camelCase")]
 pub struct MessageFilter {
     pub status: Option<MessageStatus>,
+    pub channel: Option<Channel>,
+    pub provider: Option<String>,
     pub limit: Option<u32>,
 }
 
@@ -148,6 +150,8 @@ pub struct MessageView {
     /// only for messages still waiting.
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub urgent: bool,
+    /// Email subject, push title, WhatsApp template name.
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -169,6 +173,9 @@ pub struct GuardianView {
     pub phone_display: String,
     pub language: Language,
     pub beneficiary_name: Option<String>,
+    pub email: Option<String>,
+    /// Push devices that can still receive.
+    pub devices: u32,
 }
 
 /// One call to a provider, for the message's timeline.
@@ -185,4 +192,225 @@ pub struct AttemptView {
     pub error_class: Option<String>,
     /// `accepted` or `error`.
     pub outcome: String,
+}
+
+// ---- Every channel -------------------------------------------------------------------------
+
+/// A message on any channel, from the compose screen or the CLI.
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SendMessageInput {
+    pub channel: Channel,
+    /// A phone number (SMS, WhatsApp, voice) or an email address; empty for push, which goes to
+    /// the guardian's registered devices.
+    pub to: String,
+    pub guardian_id: Option<String>,
+    /// The text: SMS/WhatsApp free text, the email's plain text, the push body, the voice script.
+    /// Empty for a WhatsApp template (its approved text is used).
+    pub body: String,
+    pub idempotency_key: Option<String>,
+    pub send_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub urgent: Option<bool>,
+    /// WhatsApp: an approved template and its parameters (`None`: free text inside the window).
+    pub template: Option<TemplateFill>,
+    /// Email subject; push title.
+    pub subject: Option<String>,
+    /// Email: an HTML alternative to the text.
+    pub html: Option<String>,
+    /// Email attachments.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentInput>,
+    /// Voice: the spoken language (default: the guardian's).
+    pub language: Option<Language>,
+}
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateFill {
+    pub name: String,
+    pub language: String,
+    pub params: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentInput {
+    pub filename: String,
+    pub content_type: String,
+    pub data_base64: String,
+}
+
+/// What the compose screen shows before sending.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePreview {
+    pub channel: Channel,
+    /// The address as it will be used (`+9665…`, a lower-cased email).
+    pub normalized: Option<String>,
+    /// Set when `to` is not empty and not valid for the channel.
+    pub address_error: Option<ErrorPayload>,
+    /// SMS only: encoding and segments.
+    pub sms: Option<SmsPreview>,
+    /// The text the recipient will get (a WhatsApp template filled with its parameters).
+    pub rendered: Option<String>,
+    pub cost: Option<CostEstimate>,
+    /// WhatsApp: the customer-service window of this number.
+    pub window: Option<WindowView>,
+    /// Push: the guardian's devices (disabled ones included, marked).
+    pub devices: Vec<DeviceView>,
+    /// What would stop the send (template not approved, outside the window, no devices, …).
+    pub problems: Vec<ErrorPayload>,
+}
+
+/// An estimate before sending: units × the provider's price (set in Settings → Providers).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CostEstimate {
+    pub provider: String,
+    /// SMS segments, WhatsApp conversations, calls, …
+    pub units: u32,
+    pub unit_price_halalas: u32,
+    pub total_halalas: u32,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowView {
+    pub open: bool,
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+}
+
+/// A WhatsApp template as the provider reported it.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateView {
+    pub provider: String,
+    pub name: String,
+    pub language: String,
+    pub status: crate::providers::whatsapp::TemplateStatus,
+    pub category: Option<String>,
+    /// The approved text with `{{1}}`… placeholders.
+    pub body: String,
+    pub params: u32,
+    pub fetched_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceView {
+    pub id: String,
+    /// `fcm` or `onesignal`.
+    pub service: String,
+    pub label: Option<String>,
+    pub language: Language,
+    /// The token's last characters (the token itself is not shown).
+    pub token_tail: String,
+    pub disabled: bool,
+    pub disabled_reason: Option<String>,
+}
+
+/// One provider in Settings → Providers.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderView {
+    pub id: String,
+    pub channel: Channel,
+    /// Failover position within its channel (0 = first).
+    pub position: u32,
+    /// Real credentials saved (else the sandbox simulator stands in).
+    pub configured: bool,
+    pub fields: Vec<ProviderFieldView>,
+    /// `closed`, `open`, `halfOpen` (the circuit breaker of the route in use).
+    pub circuit: Option<String>,
+    /// Requests per second this account may make (the limiter's rate).
+    pub rate_per_sec: u32,
+    /// Price per unit in halalas, for estimates.
+    pub unit_price_halalas: u32,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderFieldView {
+    pub key: String,
+    /// Kept in the OS keychain; its value is never sent back.
+    pub secret: bool,
+    pub required: bool,
+    /// Non-secret fields only.
+    pub value: Option<String>,
+    /// Whether a value is saved.
+    pub set: bool,
+    /// Shown as a multi-line box (a service-account JSON).
+    pub multiline: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderInput {
+    pub id: String,
+    /// Field key → value. An empty secret keeps the saved one.
+    pub fields: std::collections::BTreeMap<String, String>,
+    pub rate_per_sec: Option<u32>,
+    pub unit_price_halalas: Option<u32>,
+}
+
+/// The result of "test connection" or "send a test", explained.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderCheckView {
+    pub provider: String,
+    pub ok: bool,
+    /// Tried against the sandbox simulator (no real credentials saved).
+    pub sandbox: bool,
+    /// A short detail from the provider (account, balance, message id).
+    pub detail: Option<String>,
+    pub error: Option<ErrorPayload>,
+    pub latency_ms: u32,
+}
+
+/// What a recipient would have seen, from the sandbox simulators.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxItem {
+    pub id: String,
+    pub channel: Channel,
+    pub provider: String,
+    pub to: String,
+    pub at: DateTime<Utc>,
+    /// The simulator's own status word (`delivered`, `read`, `no-answer`, …).
+    pub status: String,
+    /// Email subject, push title, WhatsApp template name.
+    pub title: Option<String>,
+    /// SMS/WhatsApp text, email text, push body, the spoken script.
+    pub text: String,
+    pub html: Option<String>,
+    /// Email sender as displayed (`مركز واصل <noreply@example.com>`).
+    pub from: Option<String>,
+    pub language: Option<String>,
+    pub attachments: Vec<InboxAttachment>,
+    /// Voice: the voice used and the call's length.
+    pub voice: Option<String>,
+    pub duration_secs: Option<u32>,
+    pub error_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub size: u32,
+}
+
+/// A reply from a guardian, simulated in the sandbox (opens the WhatsApp window).
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct InboundInput {
+    pub channel: Channel,
+    pub from: String,
+    pub text: String,
+    /// Which WhatsApp provider the reply arrives through (default: the first in the order).
+    pub provider: Option<String>,
 }

@@ -16,6 +16,7 @@ pub mod providers;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod webhooks;
 
 pub use app::{Wasel, WaselConfig};
 pub use error::{Error, ErrorPayload, Result};

@@ -6,11 +6,19 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /_sim/health` | `{"ok":true}` |
+//! | `GET /_sim/health` | `{"ok":true,"smtp_port":…}` |
 //! | `GET`/`PUT /_sim/faults` | read / set [`Faults`] for every provider at once |
+//! | `GET`/`DELETE /_sim/fcm/messages`, `…/faults`, `POST …/opt-outs` | the FCM sandbox inbox ([`fcm::SimMessage`]s), faults, opt-outs (= device revoked) |
+//! | `/_sim/fcm/{service-account,devices,access-tokens,stats}` | the test service account, the device registry, expiring tokens (see [`fcm`]) |
+//! | `GET`/`DELETE /_sim/onesignal/messages`, `…/faults`, `POST …/opt-outs` | the OneSignal sandbox inbox ([`onesignal::SimMessage`]s), faults, opt-outs (= unsubscribed) |
+//! | `/_sim/onesignal/{subscriptions,stats}` | the subscription registry (see [`onesignal`]) |
 //! | `GET`/`DELETE /_sim/twilio/messages` | the Twilio sandbox inbox ([`twilio::SimMessage`]s) / forget it |
 //! | `GET`/`PUT /_sim/twilio/faults` | faults for Twilio only |
-//! | `POST /_sim/twilio/opt-outs` | `{"to":"+9665…"}`: that number now answers 21610 |
+//! | `POST /_sim/twilio/opt-outs` | `{"to":"+9665…"}`: that number now answers 21610 (`whatsapp:+9665…`: WhatsApp 63014) |
+//! | `GET`/`POST /_sim/twilio/inbound` | inbound messages / a guardian writes ([`twilio::Inbound`]) |
+//! | `GET`/`PUT /_sim/twilio/webhooks` | `{"inbound_url":…}`: where inbound messages are posted |
+//! | `GET /_sim/twilio/templates`, `PUT …/templates/{sid}` | Content templates / `{"status":"approved"}` |
+//! | `GET`/`DELETE /_sim/twilio/calls` | the Twilio voice inbox ([`twilio_voice::SimCall`]s) / forget it |
 //! | `GET`/`DELETE /_sim/taqnyat/messages` | the Taqnyat sandbox inbox ([`taqnyat::SimMessage`]s) / forget it |
 //! | `GET`/`PUT /_sim/taqnyat/faults` | faults for Taqnyat only |
 //! | `POST /_sim/taqnyat/opt-outs` | `{"to":"9665…"}`: that recipient is now rejected |
@@ -19,6 +27,13 @@
 //! | `GET`/`PUT /_sim/msegat/faults` | faults for Msegat only |
 //! | `POST /_sim/msegat/opt-outs` | `{"to":"9665…"}`: that number now answers 1120 |
 //! | `GET`/`PUT /_sim/msegat/balance` | `{"points":…}`: read / set the point balance |
+//! | `GET`/`DELETE /_sim/meta/messages`, `…/faults`, `POST …/opt-outs` | the Meta WhatsApp sandbox inbox ([`meta::SimMessage`]s), faults, opt-outs (131050) |
+//! | `/_sim/meta/{webhook,inbound,fates,templates}` | Meta webhook handshake, inbound messages, scripted recipients, templates (see [`meta`]) |
+//! | `GET`/`DELETE /_sim/smtp/messages` | the SMTP sink's inbox ([`smtp::SimEmail`]s; the sink itself listens on [`Simulators::smtp_addr`]) / forget it |
+//! | `GET /_sim/smtp/messages/{id}/raw` | one message as received (`message/rfc822`) |
+//! | `GET`/`PUT /_sim/smtp/faults` | faults for the SMTP sink only |
+//! | `POST /_sim/smtp/opt-outs` | `{"to":"guardian@example.com"}`: that address now answers `550 5.1.1` |
+//! | `GET`/`POST`/`DELETE /_sim/smtp/script` | `{"rcpt":…,"reply":"452 4.2.2 Mailbox full"}`: what `RCPT TO` for that address answers |
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -37,12 +52,18 @@ use tokio::task::JoinHandle;
 
 mod debug;
 pub mod faults;
+pub mod fcm;
+pub mod meta;
 pub mod msegat;
+pub mod onesignal;
 pub mod segments;
+pub mod smtp;
 pub mod taqnyat;
 pub mod twilio;
+pub mod twilio_voice;
 
 pub use faults::Faults;
+pub use meta::meta_signature;
 pub use twilio::twilio_signature;
 
 /// Where to listen and how each simulator behaves.
@@ -51,8 +72,13 @@ pub struct SimOptions {
     /// Defaults to `127.0.0.1:0` (any free port on loopback).
     pub bind: SocketAddr,
     pub twilio: twilio::TwilioOptions,
+    pub twilio_voice: twilio_voice::TwilioVoiceOptions,
     pub taqnyat: taqnyat::TaqnyatOptions,
     pub msegat: msegat::MsegatOptions,
+    pub meta: meta::MetaOptions,
+    pub smtp: smtp::SmtpOptions,
+    pub fcm: fcm::FcmOptions,
+    pub onesignal: onesignal::OneSignalOptions,
 }
 
 impl Default for SimOptions {
@@ -60,8 +86,13 @@ impl Default for SimOptions {
         Self {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             twilio: twilio::TwilioOptions::default(),
+            twilio_voice: twilio_voice::TwilioVoiceOptions::default(),
             taqnyat: taqnyat::TaqnyatOptions::default(),
             msegat: msegat::MsegatOptions::default(),
+            meta: meta::MetaOptions::default(),
+            smtp: smtp::SmtpOptions::default(),
+            fcm: fcm::FcmOptions::default(),
+            onesignal: onesignal::OneSignalOptions::default(),
         }
     }
 }
@@ -76,8 +107,13 @@ pub struct Simulators {
 struct Inner {
     addr: SocketAddr,
     twilio: twilio::TwilioSim,
+    twilio_voice: twilio_voice::TwilioVoiceSim,
     taqnyat: taqnyat::TaqnyatSim,
     msegat: msegat::MsegatSim,
+    smtp: smtp::SmtpSim,
+    meta: meta::MetaSim,
+    fcm: fcm::FcmSim,
+    onesignal: onesignal::OneSignalSim,
     shutdown: watch::Sender<bool>,
     server: Mutex<Option<JoinHandle<()>>>,
 }
@@ -98,10 +134,24 @@ pub async fn start(opts: SimOptions) -> std::io::Result<Simulators> {
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = watch::channel(false);
     let twilio = twilio::TwilioSim::start(opts.twilio, stopped.clone())?;
+    let twilio_voice = twilio_voice::TwilioVoiceSim::new(opts.twilio_voice, twilio.clone());
     let taqnyat = taqnyat::TaqnyatSim::new(opts.taqnyat, stopped.clone());
     let msegat = msegat::MsegatSim::new(opts.msegat, stopped.clone());
+    let meta = meta::MetaSim::start(opts.meta, stopped.clone())?;
+    let smtp = smtp::SmtpSim::start(opts.smtp, stopped.clone()).await?;
+    let fcm = fcm::FcmSim::new(opts.fcm, addr, stopped.clone());
+    let onesignal = onesignal::OneSignalSim::new(opts.onesignal, stopped.clone());
 
-    let app = router(Providers { twilio: twilio.clone(), taqnyat: taqnyat.clone(), msegat: msegat.clone() });
+    let app = router(Providers {
+        twilio: twilio.clone(),
+        twilio_voice: twilio_voice.clone(),
+        taqnyat: taqnyat.clone(),
+        msegat: msegat.clone(),
+        smtp: smtp.clone(),
+        meta: meta.clone(),
+        fcm: fcm.clone(),
+        onesignal: onesignal.clone(),
+    });
     let mut stop_signal = stopped;
     let server = tokio::spawn(async move {
         let stop = async move {
@@ -113,7 +163,19 @@ pub async fn start(opts: SimOptions) -> std::io::Result<Simulators> {
         }
     });
     tracing::info!(%addr, "provider simulators listening");
-    let inner = Inner { addr, twilio, taqnyat, msegat, shutdown, server: Mutex::new(Some(server)) };
+    let inner = Inner {
+        addr,
+        twilio,
+        twilio_voice,
+        taqnyat,
+        msegat,
+        smtp,
+        meta,
+        fcm,
+        onesignal,
+        shutdown,
+        server: Mutex::new(Some(server)),
+    };
     Ok(Simulators { inner: Arc::new(inner) })
 }
 
@@ -131,6 +193,11 @@ impl Simulators {
         &self.inner.twilio
     }
 
+    /// Twilio calls; they share [`Simulators::twilio`]'s account and faults.
+    pub fn twilio_voice(&self) -> &twilio_voice::TwilioVoiceSim {
+        &self.inner.twilio_voice
+    }
+
     pub fn taqnyat(&self) -> &taqnyat::TaqnyatSim {
         &self.inner.taqnyat
     }
@@ -139,10 +206,35 @@ impl Simulators {
         &self.inner.msegat
     }
 
+    pub fn meta(&self) -> &meta::MetaSim {
+        &self.inner.meta
+    }
+
+    pub fn smtp(&self) -> &smtp::SmtpSim {
+        &self.inner.smtp
+    }
+
+    pub fn fcm(&self) -> &fcm::FcmSim {
+        &self.inner.fcm
+    }
+
+    pub fn onesignal(&self) -> &onesignal::OneSignalSim {
+        &self.inner.onesignal
+    }
+
+    /// `127.0.0.1:PORT` of the SMTP sink (its own TCP port, not HTTP).
+    pub fn smtp_addr(&self) -> SocketAddr {
+        self.inner.smtp.addr()
+    }
+
     /// Sets the same faults on every simulator (what `PUT /_sim/faults` does).
     pub fn set_faults(&self, faults: Faults) {
         self.inner.twilio.set_faults(faults.clone());
         self.inner.taqnyat.set_faults(faults.clone());
+        self.inner.smtp.set_faults(faults.clone());
+        self.inner.meta.set_faults(faults.clone());
+        self.inner.fcm.set_faults(faults.clone());
+        self.inner.onesignal.set_faults(faults.clone());
         self.inner.msegat.set_faults(faults);
     }
 
@@ -165,8 +257,13 @@ impl Simulators {
 #[derive(Clone)]
 struct Providers {
     twilio: twilio::TwilioSim,
+    twilio_voice: twilio_voice::TwilioVoiceSim,
     taqnyat: taqnyat::TaqnyatSim,
     msegat: msegat::MsegatSim,
+    smtp: smtp::SmtpSim,
+    meta: meta::MetaSim,
+    fcm: fcm::FcmSim,
+    onesignal: onesignal::OneSignalSim,
 }
 
 fn router(providers: Providers) -> Router {
@@ -174,19 +271,32 @@ fn router(providers: Providers) -> Router {
         .route("/health", get(health))
         .route("/faults", get(get_faults).put(put_faults))
         .with_state(providers.clone())
-        .nest("/twilio", twilio::debug_routes(providers.twilio.clone()))
+        .nest(
+            "/twilio",
+            twilio::debug_routes(providers.twilio.clone())
+                .merge(twilio_voice::debug_routes(providers.twilio_voice.clone())),
+        )
         .nest("/taqnyat", taqnyat::debug_routes(providers.taqnyat.clone()))
-        .nest("/msegat", msegat::debug_routes(providers.msegat.clone()));
+        .nest("/msegat", msegat::debug_routes(providers.msegat.clone()))
+        .nest("/meta", meta::debug_routes(providers.meta.clone()))
+        .nest("/smtp", smtp::debug_routes(providers.smtp.clone()))
+        .nest("/fcm", fcm::debug_routes(providers.fcm.clone()))
+        .nest("/onesignal", onesignal::debug_routes(providers.onesignal.clone()));
     Router::new()
         .merge(twilio::api_routes(providers.twilio))
+        .merge(twilio_voice::api_routes(providers.twilio_voice))
         .merge(taqnyat::api_routes(providers.taqnyat))
         .merge(msegat::api_routes(providers.msegat))
+        .merge(meta::api_routes(providers.meta))
+        .merge(fcm::api_routes(providers.fcm))
+        .merge(onesignal::api_routes(providers.onesignal))
         .nest("/_sim", debug)
         .fallback(not_found)
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(json!({ "ok": true }))
+/// Also tells a client started elsewhere (`wasel sim`) where the SMTP sink listens.
+async fn health(State(p): State<Providers>) -> Json<serde_json::Value> {
+    Json(json!({ "ok": true, "smtp_port": p.smtp.addr().port() }))
 }
 
 async fn get_faults(State(p): State<Providers>) -> Json<Faults> {
@@ -197,6 +307,10 @@ async fn put_faults(State(p): State<Providers>, Json(faults): Json<Faults>) -> S
     tracing::info!(?faults, "simulator faults set for every provider");
     p.twilio.set_faults(faults.clone());
     p.taqnyat.set_faults(faults.clone());
+    p.smtp.set_faults(faults.clone());
+    p.meta.set_faults(faults.clone());
+    p.fcm.set_faults(faults.clone());
+    p.onesignal.set_faults(faults.clone());
     p.msegat.set_faults(faults);
     StatusCode::NO_CONTENT
 }
@@ -208,6 +322,8 @@ async fn not_found(uri: axum::http::Uri) -> Response {
         taqnyat::not_found_response()
     } else if msegat::owns_path(path) {
         msegat::not_found_response()
+    } else if meta::owns_path(path) {
+        meta::not_found_response(path)
     } else {
         twilio::not_found_response(path).into_response()
     }

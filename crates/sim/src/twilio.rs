@@ -17,8 +17,30 @@
 //!   Any `To` starting `+9661` is a Saudi landline and is refused with 21614.
 //! - Callbacks for one message are posted in order within one timer tick, but nothing orders them across
 //!   ticks: like Twilio's, they can arrive out of order when the receiver is slow.
+//!
+//! WhatsApp (`twilio-whatsapp.md`) rides on the same Message resource; the Content API
+//! (`content.twilio.com/v1/…`) is served on the same port. Choices where the reference is silent:
+//!
+//! | case | what the simulator does |
+//! |---|---|
+//! | one of `To`/`From` has `whatsapp:`, the other not | 400 / **21910** "Invalid From and To pair" |
+//! | WhatsApp `From` not an E.164 number after the prefix | 400 / 21212 |
+//! | `ContentSid` unknown or not `HX` + 32 hex | 400 / **21655** "The ContentSid is Invalid" (Twilio's code; 21656 is the next row) |
+//! | `ContentVariables` not a JSON object of non-empty strings or numbers | 400 / **21656** |
+//! | `ContentVariables` without `ContentSid` | 400 / 21654 |
+//! | `Body` together with `ContentSid` | `Body` is ignored: the template is sent |
+//! | variables missing from `ContentVariables` | the template's default sample values, as Twilio documents |
+//! | WhatsApp free text (or a template not `approved`) outside 24 h of the last inbound | 201, then `failed` / **63016** (an unapproved template goes out as a session message inside the window) |
+//! | WhatsApp text after rendering > 1,024 chars | 201, then `failed` / **63021** |
+//! | WhatsApp `To` ending `0024` / `0003` / `0018` | 201, then `failed` / 63024 / 63003 / 63018 |
+//! | WhatsApp `To` on the opt-out list (`POST /_sim/twilio/opt-outs {"to":"whatsapp:+…"}`) | `sent`, then `undelivered` / **63014** (blocked by the user); a bare `+…` opt-out only blocks SMS |
+//! | WhatsApp statuses | `queued → sent → delivered → read` on the three SMS step delays (no `sending`); `num_segments` is 1 |
+//! | a `ContentSid` sent by SMS | the rendered text is the SMS body (approval is a WhatsApp matter) |
+//! | inbound `Body` `STOP` / `START` by SMS | opts the number out / back in, as Twilio's default keywords do |
+//! | Content API dates, paging | ISO 8601 UTC; `PageSize` (1–1000, default 50) + `PageToken`; absolute `*_page_url`s from the request's `Host` |
+//! | template sids | `HX` + the first 32 hex of SHA-1(`name:language`): stable across restarts |
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,7 +50,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Form, Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -36,7 +58,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha1::Sha1;
+use sha1::{Digest, Sha1};
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
@@ -49,6 +71,11 @@ pub const SANDBOX_ACCOUNT_SID: &str = "ACa11ce0000000000000000000000000de";
 pub const SANDBOX_AUTH_TOKEN: &str = "5ad0b0c55ad0b0c55ad0b0c55ad0b0c5";
 /// Alphanumeric sender ID, as Saudi senders must use; also what a Messaging Service "picks".
 pub const SANDBOX_FROM: &str = "WASEL";
+/// The sandbox's own number: the WhatsApp sender (as `whatsapp:+…`), the caller ID for calls and where
+/// inbound SMS arrive.
+pub const SANDBOX_NUMBER: &str = "+966555000100";
+/// The channel prefix of WhatsApp addresses.
+pub const WHATSAPP_PREFIX: &str = "whatsapp:";
 
 const API_VERSION: &str = "2010-04-01";
 const MAX_BODY_CHARS: usize = 1600;
@@ -59,6 +86,10 @@ const CALLBACK_TIMEOUT: Duration = Duration::from_secs(15);
 /// Status changes applied per lock hold, so creates are not starved while a big backlog drains.
 const TIMER_BATCH: usize = 512;
 const MAX_SCHEDULE_AHEAD: chrono::TimeDelta = chrono::TimeDelta::days(35);
+/// WhatsApp's customer-service window after the recipient's last inbound message.
+const SESSION_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+/// Longest WhatsApp text (template text with its parameters included).
+const MAX_WHATSAPP_CHARS: usize = 1024;
 
 /// Credentials and the delays from create to each later status.
 #[derive(Clone)]
@@ -67,7 +98,11 @@ pub struct TwilioOptions {
     pub auth_token: String,
     pub sending_after: Duration,
     pub sent_after: Duration,
+    /// For WhatsApp this is when `read` comes (after `delivered` at `sent_after`).
     pub delivered_after: Duration,
+    /// Where inbound messages (`POST /_sim/twilio/inbound`) are posted, as a number's "A message comes in"
+    /// webhook; also settable with `PUT /_sim/twilio/webhooks`.
+    pub inbound_url: Option<String>,
 }
 
 impl Default for TwilioOptions {
@@ -78,6 +113,7 @@ impl Default for TwilioOptions {
             sending_after: Duration::from_millis(150),
             sent_after: Duration::from_millis(400),
             delivered_after: Duration::from_millis(900),
+            inbound_url: None,
         }
     }
 }
@@ -90,6 +126,7 @@ impl std::fmt::Debug for TwilioOptions {
             .field("sending_after", &self.sending_after)
             .field("sent_after", &self.sent_after)
             .field("delivered_after", &self.delivered_after)
+            .field("inbound_url", &self.inbound_url)
             .finish()
     }
 }
@@ -98,15 +135,97 @@ impl std::fmt::Debug for TwilioOptions {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SimMessage {
     pub sid: String,
+    /// As given, so `whatsapp:+9665…` for WhatsApp.
     pub to: String,
     pub from: String,
+    /// What the recipient reads: for a template, its text with the variables filled in.
     pub body: String,
+    #[serde(default)]
+    pub channel: Channel,
+    /// The Content template's name, when sent with `ContentSid`.
+    #[serde(default)]
+    pub template: Option<String>,
+    #[serde(default)]
+    pub content_sid: Option<String>,
     /// The current status.
     pub status: String,
     pub num_segments: u32,
     pub error_code: Option<u32>,
     pub status_callback: Option<String>,
     pub date_created: DateTime<Utc>,
+}
+
+/// Which channel a message went by, from the `whatsapp:` prefix of its addresses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    #[default]
+    Sms,
+    Whatsapp,
+}
+
+/// One message a guardian sent to the centre (`POST /_sim/twilio/inbound`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InboundMessage {
+    pub sid: String,
+    pub from: String,
+    pub to: String,
+    pub body: String,
+    pub channel: Channel,
+    pub profile_name: Option<String>,
+    pub date_received: DateTime<Utc>,
+    /// The HTTP status the inbound webhook answered, `None` when none is set or it could not be reached.
+    pub webhook_status: Option<u16>,
+}
+
+/// What `POST /_sim/twilio/inbound` takes: who writes (`whatsapp:+9665…` or `+9665…`) and what.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Inbound {
+    pub from: String,
+    pub body: String,
+    /// Defaults to the sandbox number (with `whatsapp:` when `from` has it).
+    #[serde(default)]
+    pub to: Option<String>,
+    /// The WhatsApp profile name; defaults to "Guardian".
+    #[serde(default)]
+    pub profile_name: Option<String>,
+    /// When it was received; defaults to now. An earlier time lets a test put a window in the past.
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// A Content template's WhatsApp approval status, spelled as Twilio's `approval_requests.status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateApproval {
+    Unsubmitted,
+    Received,
+    Pending,
+    Approved,
+    Rejected,
+    Paused,
+    Disabled,
+}
+
+/// A Content template (`twilio/text`) as the debug route shows it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SimTemplate {
+    /// `HX` + 32 hex.
+    pub sid: String,
+    /// The friendly name, also the name submitted to WhatsApp.
+    pub name: String,
+    /// `ar`, `en`.
+    pub language: String,
+    /// `UTILITY`, `MARKETING`, `AUTHENTICATION`.
+    pub category: String,
+    pub status: TemplateApproval,
+    pub rejection_reason: String,
+    /// With `{{1}}`-style placeholders.
+    pub body: String,
+    /// Default values for the placeholders.
+    pub variables: BTreeMap<String, String>,
+    pub date_created: DateTime<Utc>,
+    pub date_updated: DateTime<Utc>,
 }
 
 /// `X-Twilio-Signature`: base64(HMAC-SHA1(auth token, url + each param's name and value, sorted by name)).
@@ -150,6 +269,10 @@ enum ApiError {
     BodyTooLong,
     ScheduleTimestamp,
     ScheduleNeedsService,
+    ContentSidRequired,
+    InvalidContentSid,
+    InvalidContentVariables,
+    ChannelMismatch,
 }
 
 impl ApiError {
@@ -181,6 +304,14 @@ impl ApiError {
             Self::ScheduleNeedsService => {
                 (35118, S::BAD_REQUEST, "MessagingServiceSid is required to schedule a message")
             }
+            Self::ContentSidRequired => {
+                (21654, S::BAD_REQUEST, "A ContentSid must be specified if ContentVariables are provided")
+            }
+            Self::InvalidContentSid => (21655, S::BAD_REQUEST, "The ContentSid is Invalid"),
+            Self::InvalidContentVariables => (21656, S::BAD_REQUEST, "The ContentVariables Parameter is invalid"),
+            Self::ChannelMismatch => {
+                (21910, S::BAD_REQUEST, "Invalid From and To pair. From and To should be of the same channel")
+            }
         }
     }
 }
@@ -192,7 +323,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn error_body(code: u32, status: StatusCode, message: &str) -> Response {
+/// Twilio's error JSON: `{code, message, more_info, status}`.
+pub(crate) fn error_body(code: u32, status: StatusCode, message: &str) -> Response {
     let body = json!({
         "code": code,
         "message": message,
@@ -212,7 +344,7 @@ pub(crate) fn not_found_response(path: &str) -> Response {
     error_body(code, status, &format!("The requested resource {path} was not found"))
 }
 
-fn fault_response(fault: Fault) -> Response {
+pub(crate) fn fault_response(fault: Fault) -> Response {
     match fault {
         Fault::Down | Fault::TimedOut => ApiError::Unavailable.into_response(),
         Fault::ServerError => ApiError::Internal.into_response(),
@@ -257,8 +389,14 @@ struct Store {
     /// Every accepted message, in creation order; a record's index is its `seq`.
     records: Vec<Record>,
     by_sid: HashMap<String, usize>,
+    /// Addresses as given (`+9665…` blocks SMS, `whatsapp:+9665…` blocks WhatsApp).
     opted_out: HashSet<String>,
     received: usize,
+    /// Last inbound WhatsApp message per bare E.164 number: opens the 24 h window.
+    last_inbound: HashMap<String, DateTime<Utc>>,
+    inbound: Vec<InboundMessage>,
+    inbound_url: Option<String>,
+    templates: Vec<SimTemplate>,
     /// One queue per stage of `(due, seq)`. Each stage has a constant delay and messages enter in time
     /// order, so every queue is already sorted by due time.
     stages: [VecDeque<(Instant, usize)>; STAGES],
@@ -274,9 +412,28 @@ struct Record {
     date_updated: DateTime<Utc>,
     date_sent: Option<DateTime<Utc>>,
     error_message: Option<&'static str>,
-    /// The error the final stage ends with, from the test-number suffixes.
-    fate: Option<(u32, &'static str)>,
+    /// The error the message ends with, from the test-number suffixes and the WhatsApp rules.
+    fate: Option<Fate>,
     deleted: bool,
+}
+
+/// How a message is going to fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Fate {
+    code: u32,
+    message: &'static str,
+    /// `failed` at the first step (it never left Twilio) rather than `undelivered` at the last one.
+    early: bool,
+}
+
+impl Fate {
+    const fn early(code: u32, message: &'static str) -> Self {
+        Self { code, message, early: true }
+    }
+
+    const fn late(code: u32, message: &'static str) -> Self {
+        Self { code, message, early: false }
+    }
 }
 
 /// One status callback to post.
@@ -288,7 +445,7 @@ struct Callback {
 }
 
 fn is_final(status: &str) -> bool {
-    matches!(status, "delivered" | "undelivered" | "failed" | "canceled")
+    matches!(status, "delivered" | "undelivered" | "failed" | "canceled" | "read")
 }
 
 impl TwilioSim {
@@ -303,12 +460,13 @@ impl TwilioSim {
         let sending = opts.sending_after;
         let sent = opts.sent_after.max(sending);
         let delivered = opts.delivered_after.max(sent);
+        let store = Store { inbound_url: opts.inbound_url, templates: seed_templates(Utc::now()), ..Store::default() };
         let sim = Self {
             shared: Arc::new(Shared {
                 account_sid: opts.account_sid,
                 auth_token: opts.auth_token,
                 delays: [sending, sent, delivered],
-                state: Mutex::new(Store::default()),
+                state: Mutex::new(store),
                 create_requests: AtomicUsize::new(0),
                 faults: FaultSwitch::default(),
                 wake: Notify::new(),
@@ -354,16 +512,167 @@ impl TwilioSim {
         lock(&self.shared.state).opted_out.remove(e164);
     }
 
-    /// Forgets every message and resets both counters. Opt-outs and faults are settings and stay.
+    /// Forgets every message (inbound ones and the WhatsApp windows they opened too) and resets both
+    /// counters. Opt-outs, templates, the webhook and faults are settings and stay.
     pub fn clear(&self) {
         let mut state = lock(&self.shared.state);
         state.records.clear();
         state.by_sid.clear();
         state.received = 0;
+        state.inbound.clear();
+        state.last_inbound.clear();
         for stage in &mut state.stages {
             stage.clear();
         }
         self.shared.create_requests.store(0, Ordering::Relaxed);
+    }
+
+    /// A guardian writes to the centre. The message is recorded; by WhatsApp it opens (or extends) the
+    /// 24 h window for that number, by SMS `STOP`/`START` opt the number out/in. When an inbound webhook
+    /// is set, Twilio's inbound form is posted to it, signed, before this returns.
+    /// Err says what is wrong with `from`/`to`.
+    pub async fn receive(&self, inbound: Inbound) -> Result<InboundMessage, &'static str> {
+        let shared = &self.shared;
+        let (channel, number) = split_address(&inbound.from);
+        if !is_e164(number) {
+            return Err("from must be an E.164 number, optionally prefixed with whatsapp:");
+        }
+        let to = inbound.to.unwrap_or_else(|| match channel {
+            Channel::Whatsapp => format!("{WHATSAPP_PREFIX}{SANDBOX_NUMBER}"),
+            Channel::Sms => SANDBOX_NUMBER.to_owned(),
+        });
+        let (to_channel, to_number) = split_address(&to);
+        if to_channel != channel || !is_e164(to_number) {
+            return Err("to must be an E.164 number of the same channel as from");
+        }
+        let at = inbound.at.unwrap_or_else(Utc::now);
+        let profile_name = match channel {
+            Channel::Whatsapp => Some(inbound.profile_name.unwrap_or_else(|| "Guardian".to_owned())),
+            Channel::Sms => None,
+        };
+        let mut message = InboundMessage {
+            sid: new_sid("SM"),
+            from: inbound.from.clone(),
+            to,
+            body: inbound.body,
+            channel,
+            profile_name,
+            date_received: at,
+            webhook_status: None,
+        };
+        let url = {
+            let mut state = lock(&shared.state);
+            match channel {
+                Channel::Whatsapp => {
+                    let last = state.last_inbound.entry(number.to_owned()).or_insert(at);
+                    *last = (*last).max(at);
+                }
+                // Twilio's default opt-out and opt-in keywords.
+                Channel::Sms => match message.body.trim().to_ascii_uppercase().as_str() {
+                    "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" => {
+                        state.opted_out.insert(number.to_owned());
+                    }
+                    "START" | "YES" | "UNSTOP" => {
+                        state.opted_out.remove(number);
+                    }
+                    _ => {}
+                },
+            }
+            state.inbound.push(message.clone());
+            state.inbound_url.clone()
+        };
+        tracing::debug!(sid = %message.sid, from = %mask_phone(number), ?channel, "twilio sim: inbound message");
+        if let Some(url) = url {
+            let params = shared.inbound_params(&message);
+            message.webhook_status = match shared.webhook(&axum::http::Method::POST, &url, &params).await {
+                Ok(response) => Some(response.status().as_u16()),
+                Err(error) => {
+                    tracing::warn!(sid = %message.sid, error = %error.without_url(), "twilio sim: inbound webhook failed");
+                    None
+                }
+            };
+            let mut state = lock(&shared.state);
+            if let Some(stored) = state.inbound.iter_mut().rev().find(|m| m.sid == message.sid) {
+                stored.webhook_status = message.webhook_status;
+            }
+        }
+        Ok(message)
+    }
+
+    /// Every inbound message, oldest first.
+    pub fn inbound_messages(&self) -> Vec<InboundMessage> {
+        lock(&self.shared.state).inbound.clone()
+    }
+
+    /// Moves (or with `None` closes) the WhatsApp window of a bare E.164 number: the window is open for
+    /// 24 h after `at`.
+    pub fn set_last_inbound(&self, e164: &str, at: Option<DateTime<Utc>>) {
+        let mut state = lock(&self.shared.state);
+        match at {
+            Some(at) => state.last_inbound.insert(e164.to_owned(), at),
+            None => state.last_inbound.remove(e164),
+        };
+    }
+
+    pub fn set_inbound_url(&self, url: Option<String>) {
+        lock(&self.shared.state).inbound_url = url;
+    }
+
+    pub fn inbound_url(&self) -> Option<String> {
+        lock(&self.shared.state).inbound_url.clone()
+    }
+
+    /// The Content templates, in creation order.
+    pub fn templates(&self) -> Vec<SimTemplate> {
+        lock(&self.shared.state).templates.clone()
+    }
+
+    /// The template with this name in this language (`ar`, `en`).
+    pub fn template(&self, name: &str, language: &str) -> Option<SimTemplate> {
+        lock(&self.shared.state).templates.iter().find(|t| t.name == name && t.language == language).cloned()
+    }
+
+    /// Sets a template's WhatsApp approval status, as Meta's review would. False when no such template.
+    pub fn set_template_status(&self, sid: &str, status: TemplateApproval) -> bool {
+        let mut state = lock(&self.shared.state);
+        let Some(template) = state.templates.iter_mut().find(|t| t.sid == sid) else {
+            return false;
+        };
+        template.status = status;
+        template.rejection_reason = match status {
+            TemplateApproval::Rejected => "Rejected by the simulator".to_owned(),
+            _ => String::new(),
+        };
+        template.date_updated = Utc::now();
+        true
+    }
+
+    // For the voice simulator, which shares this account, its faults and its webhook signing.
+
+    /// The 401 to answer with, unless the request carries this account's credentials.
+    pub(crate) fn refusal(&self, path_account: &str, headers: &HeaderMap) -> Option<Response> {
+        self.shared.authorize(path_account, headers).err().map(IntoResponse::into_response)
+    }
+
+    /// The fault to answer with instead of serving the request, if one is rolled.
+    pub(crate) async fn injected_fault(&self, path: &str) -> Option<Response> {
+        let fault = self.shared.faults.apply(&self.shared.stopped).await?;
+        tracing::debug!(?fault, path, "twilio sim: fault injected");
+        Some(fault_response(fault))
+    }
+
+    pub(crate) fn stopped(&self) -> watch::Receiver<bool> {
+        self.shared.stopped.clone()
+    }
+
+    /// Sends a webhook request signed like Twilio's: a signed form for POST, signed query for GET.
+    pub(crate) async fn send_webhook(
+        &self,
+        method: &axum::http::Method,
+        url: &str,
+        params: &[(String, String)],
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        self.shared.webhook(method, url, params).await
     }
 }
 
@@ -378,6 +687,11 @@ pub(crate) fn api_routes(sim: TwilioSim) -> Router {
             "/2010-04-01/Accounts/{account_sid}/Messages/{sid_json}",
             get(fetch_message).post(update_message).delete(delete_message),
         )
+        // content.twilio.com
+        .route("/v1/ContentAndApprovals", get(list_content_and_approvals))
+        .route("/v1/Content", get(list_content))
+        .route("/v1/Content/{sid}", get(fetch_content))
+        .route("/v1/Content/{sid}/ApprovalRequests", get(fetch_approval))
         .layer(middleware::from_fn_with_state(sim.clone(), gate))
         .with_state(sim)
 }
@@ -402,9 +716,63 @@ impl crate::debug::Inspect for TwilioSim {
     }
 }
 
-/// `/_sim/twilio/...`: the sandbox inbox and Twilio-only switches.
+/// `/_sim/twilio/...`: the sandbox inbox and Twilio-only switches, inbound messages, the inbound
+/// webhook and the Content templates.
 pub(crate) fn debug_routes(sim: TwilioSim) -> Router {
-    crate::debug::routes::<TwilioSim>().with_state(sim)
+    crate::debug::routes::<TwilioSim>()
+        .route("/inbound", get(list_inbound).post(post_inbound))
+        .route("/webhooks", get(get_webhooks).put(put_webhooks))
+        .route("/templates", get(list_templates))
+        .route("/templates/{sid}", put(put_template))
+        .with_state(sim)
+}
+
+async fn list_inbound(State(sim): State<TwilioSim>) -> Json<Vec<InboundMessage>> {
+    Json(sim.inbound_messages())
+}
+
+async fn post_inbound(State(sim): State<TwilioSim>, Json(inbound): Json<Inbound>) -> Response {
+    match sim.receive(inbound).await {
+        Ok(message) => (StatusCode::CREATED, Json(message)).into_response(),
+        Err(error) => (StatusCode::BAD_REQUEST, Json(json!({ "error": error }))).into_response(),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Webhooks {
+    inbound_url: Option<String>,
+}
+
+async fn get_webhooks(State(sim): State<TwilioSim>) -> Json<Webhooks> {
+    Json(Webhooks { inbound_url: sim.inbound_url() })
+}
+
+async fn put_webhooks(State(sim): State<TwilioSim>, Json(hooks): Json<Webhooks>) -> Response {
+    if let Some(url) = &hooks.inbound_url
+        && !is_http_url(url)
+    {
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": "inbound_url must be an http(s) URL" })))
+            .into_response();
+    }
+    sim.set_inbound_url(hooks.inbound_url);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn list_templates(State(sim): State<TwilioSim>) -> Json<Vec<SimTemplate>> {
+    Json(sim.templates())
+}
+
+#[derive(Deserialize)]
+struct TemplateUpdate {
+    status: TemplateApproval,
+}
+
+async fn put_template(
+    State(sim): State<TwilioSim>,
+    Path(sid): Path<String>,
+    Json(update): Json<TemplateUpdate>,
+) -> StatusCode {
+    if sim.set_template_status(&sid, update.status) { StatusCode::NO_CONTENT } else { StatusCode::NOT_FOUND }
 }
 
 /// Counts create requests, then applies the faults before anything else (auth included).
@@ -412,9 +780,8 @@ async fn gate(State(sim): State<TwilioSim>, req: Request, next: Next) -> Respons
     if req.method() == axum::http::Method::POST && req.uri().path().ends_with("/Messages.json") {
         sim.shared.create_requests.fetch_add(1, Ordering::Relaxed);
     }
-    if let Some(fault) = sim.shared.faults.apply(&sim.shared.stopped).await {
-        tracing::debug!(?fault, path = req.uri().path(), "twilio sim: fault injected");
-        return fault_response(fault);
+    if let Some(response) = sim.injected_fault(req.uri().path()).await {
+        return response;
     }
     next.run(req).await
 }
@@ -470,18 +837,28 @@ impl Shared {
 
 /// What a create request asks for, once validated.
 struct NewMessage {
+    channel: Channel,
+    /// As given, so with the `whatsapp:` prefix for WhatsApp.
     to: String,
     from: Option<String>,
     messaging_service_sid: Option<String>,
     body: String,
+    content: Option<ContentRequest>,
     status_callback: Option<String>,
     num_media: usize,
     send_at: Option<DateTime<Utc>>,
 }
 
+/// A template send: which template, and values for its placeholders.
+struct ContentRequest {
+    sid: String,
+    variables: BTreeMap<String, String>,
+}
+
 fn validate(params: &Params, now: DateTime<Utc>) -> Result<NewMessage, ApiError> {
     let to = param(params, "To").ok_or(ApiError::MissingTo)?;
-    if !is_e164(to) {
+    let (channel, to_number) = split_address(to);
+    if !is_e164(to_number) {
         return Err(ApiError::InvalidTo);
     }
     let from = param(params, "From");
@@ -489,14 +866,23 @@ fn validate(params: &Params, now: DateTime<Utc>) -> Result<NewMessage, ApiError>
     if from.is_none() && service.is_none() {
         return Err(ApiError::MissingFrom);
     }
-    if let Some(from) = from
-        && !(is_e164(from) || is_alphanumeric_sender(from) || is_short_code(from))
-    {
-        return Err(ApiError::InvalidFrom);
+    if let Some(from) = from {
+        let (from_channel, from_address) = split_address(from);
+        if from_channel != channel {
+            return Err(ApiError::ChannelMismatch);
+        }
+        let valid = match channel {
+            Channel::Whatsapp => is_e164(from_address),
+            Channel::Sms => is_e164(from) || is_alphanumeric_sender(from) || is_short_code(from),
+        };
+        if !valid {
+            return Err(ApiError::InvalidFrom);
+        }
     }
     let num_media = params.iter().filter(|(n, v)| n == "MediaUrl" && !v.is_empty()).count();
+    let content = parse_content(params)?;
     let body = param(params, "Body").unwrap_or_default();
-    if body.is_empty() && num_media == 0 && param(params, "ContentSid").is_none() {
+    if body.is_empty() && num_media == 0 && content.is_none() {
         return Err(ApiError::MissingBody);
     }
     if body.chars().count() > MAX_BODY_CHARS {
@@ -504,7 +890,7 @@ fn validate(params: &Params, now: DateTime<Utc>) -> Result<NewMessage, ApiError>
     }
     let status_callback = param(params, "StatusCallback");
     if let Some(url) = status_callback
-        && !reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        && !is_http_url(url)
     {
         return Err(ApiError::InvalidStatusCallback);
     }
@@ -526,10 +912,12 @@ fn validate(params: &Params, now: DateTime<Utc>) -> Result<NewMessage, ApiError>
         Some(_) => return Err(ApiError::InvalidParameter),
     };
     Ok(NewMessage {
+        channel,
         to: to.to_owned(),
         from: from.map(str::to_owned),
         messaging_service_sid: service.map(str::to_owned),
         body: body.to_owned(),
+        content,
         status_callback: status_callback.map(str::to_owned),
         num_media,
         send_at,
@@ -553,51 +941,74 @@ async fn create_message(
         Ok(new) => new,
         Err(e) => return e.into_response(),
     };
-    if new.to.starts_with("+9661") {
+    if new.channel == Channel::Sms && new.to.starts_with("+9661") {
         return ApiError::NotMobile.into_response();
     }
     let sid = new_sid("SM");
-    let num_segments = segments::num_segments(&new.body);
-    let fate = if new.to.ends_with("0003") {
-        Some((30003, "Unreachable destination handset"))
-    } else if new.to.ends_with("0006") {
-        Some((30006, "Landline or unreachable carrier"))
-    } else {
-        None
-    };
     let status = match (&new.messaging_service_sid, new.send_at) {
         (_, Some(_)) => "scheduled",
         (Some(_), None) => "accepted",
         (None, None) => "queued",
     };
-    let mut record = Record {
-        msg: SimMessage {
-            sid: sid.clone(),
-            to: new.to,
-            from: new.from.clone().unwrap_or_else(|| SANDBOX_FROM.to_owned()),
-            body: new.body,
-            status: status.to_owned(),
-            num_segments,
-            error_code: None,
-            status_callback: new.status_callback,
-            date_created: now,
-        },
-        account_sid: account_sid.clone(),
-        messaging_service_sid: new.messaging_service_sid,
-        from_given: new.from.is_some(),
-        num_media: new.num_media,
-        date_updated: now,
-        date_sent: None,
-        error_message: None,
-        fate,
-        deleted: false,
-    };
 
     let (resource, wake) = {
         let mut state = lock(&shared.state);
-        if state.opted_out.contains(&record.msg.to) {
-            return ApiError::OptedOut.into_response();
-        }
+        // (text, template name, whether the text may only go out inside the WhatsApp window)
+        let (body, template, needs_window) = match &new.content {
+            None => (new.body, None, true),
+            Some(content) => {
+                let Some(t) = state.templates.iter().find(|t| t.sid == content.sid) else {
+                    return ApiError::InvalidContentSid.into_response();
+                };
+                (t.render(&content.variables), Some(t.name.clone()), t.status != TemplateApproval::Approved)
+            }
+        };
+        let fate = match new.channel {
+            Channel::Sms => {
+                if state.opted_out.contains(&new.to) {
+                    return ApiError::OptedOut.into_response();
+                }
+                // Only a rendered template can get here with too long a text.
+                if body.chars().count() > MAX_BODY_CHARS {
+                    return ApiError::BodyTooLong.into_response();
+                }
+                sms_fate(&new.to)
+            }
+            Channel::Whatsapp => whatsapp_fate(&state, &new.to, &body, needs_window, now),
+        };
+        let num_segments = match new.channel {
+            Channel::Sms => segments::num_segments(&body),
+            Channel::Whatsapp => 1,
+        };
+        let default_from = match new.channel {
+            Channel::Sms => SANDBOX_FROM.to_owned(),
+            Channel::Whatsapp => format!("{WHATSAPP_PREFIX}{SANDBOX_NUMBER}"),
+        };
+        let mut record = Record {
+            msg: SimMessage {
+                sid: sid.clone(),
+                to: new.to,
+                from: new.from.clone().unwrap_or(default_from),
+                body,
+                channel: new.channel,
+                template,
+                content_sid: new.content.map(|c| c.sid),
+                status: status.to_owned(),
+                num_segments,
+                error_code: None,
+                status_callback: new.status_callback,
+                date_created: now,
+            },
+            account_sid: account_sid.clone(),
+            messaging_service_sid: new.messaging_service_sid,
+            from_given: new.from.is_some(),
+            num_media: new.num_media,
+            date_updated: now,
+            date_sent: None,
+            error_message: None,
+            fate,
+            deleted: false,
+        };
         // Stamped under the lock so creation times follow creation order, as the list relies on.
         record.msg.date_created = Utc::now();
         record.date_updated = record.msg.date_created;
@@ -606,6 +1017,7 @@ async fn create_message(
         tracing::debug!(
             sid = %sid,
             to = %mask_phone(&record.msg.to),
+            channel = ?record.msg.channel,
             segments = num_segments,
             status,
             "twilio sim: message accepted"
@@ -623,6 +1035,75 @@ async fn create_message(
         tokio::spawn(release_when_due(Arc::clone(&sim.shared), sid, at));
     }
     (StatusCode::CREATED, Json(resource)).into_response()
+}
+
+/// The template fields of a create: `ContentSid` (well-formed) and `ContentVariables`.
+fn parse_content(params: &Params) -> Result<Option<ContentRequest>, ApiError> {
+    let variables = param(params, "ContentVariables");
+    let Some(sid) = param(params, "ContentSid") else {
+        return match variables {
+            Some(_) => Err(ApiError::ContentSidRequired),
+            None => Ok(None),
+        };
+    };
+    if !is_sid(sid, "HX") {
+        return Err(ApiError::InvalidContentSid);
+    }
+    let variables = match variables {
+        None => BTreeMap::new(),
+        Some(json) => parse_content_variables(json).ok_or(ApiError::InvalidContentVariables)?,
+    };
+    Ok(Some(ContentRequest { sid: sid.to_owned(), variables }))
+}
+
+/// `{"1":"Ahmad","2":10}` → its values as text; None unless a JSON object of non-empty strings or numbers.
+fn parse_content_variables(json: &str) -> Option<BTreeMap<String, String>> {
+    let Value::Object(map) = serde_json::from_str::<Value>(json).ok()? else {
+        return None;
+    };
+    map.into_iter()
+        .map(|(key, value)| match value {
+            Value::String(s) if !s.is_empty() => Some((key, s)),
+            Value::Number(n) => Some((key, n.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The SMS test numbers: `…0003` and `…0006` end undelivered.
+fn sms_fate(to: &str) -> Option<Fate> {
+    if to.ends_with("0003") {
+        Some(Fate::late(30003, "Unreachable destination handset"))
+    } else if to.ends_with("0006") {
+        Some(Fate::late(30006, "Landline or unreachable carrier"))
+    } else {
+        None
+    }
+}
+
+/// How a WhatsApp message will end (module docs); the first rule that applies wins.
+fn whatsapp_fate(state: &Store, to: &str, text: &str, needs_window: bool, now: DateTime<Utc>) -> Option<Fate> {
+    let (_, number) = split_address(to);
+    let in_window = state.last_inbound.get(number).is_some_and(|&at| now - at < SESSION_WINDOW);
+    if text.chars().count() > MAX_WHATSAPP_CHARS {
+        Some(Fate::early(63021, "Channel invalid content error"))
+    } else if needs_window && !in_window {
+        Some(Fate::early(
+            63016,
+            "Failed to send freeform message because you are outside the allowed window. \
+             If you are using WhatsApp, please use a Message Template.",
+        ))
+    } else if number.ends_with("0024") {
+        Some(Fate::early(63024, "Invalid message recipient"))
+    } else if number.ends_with("0003") {
+        Some(Fate::early(63003, "Channel could not find To address"))
+    } else if number.ends_with("0018") {
+        Some(Fate::early(63018, "Rate limit exceeded for Channel"))
+    } else if state.opted_out.contains(to) {
+        Some(Fate::late(63014, "Channel could not deliver message: the user has blocked the sender"))
+    } else {
+        None
+    }
 }
 
 async fn fetch_message(
@@ -902,7 +1383,270 @@ async fn list_messages(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Debug routes
+// Content API (content.twilio.com)
+
+async fn list_content_and_approvals(
+    State(sim): State<TwilioSim>,
+    headers: HeaderMap,
+    query: Result<Query<Params>, QueryRejection>,
+) -> Response {
+    list_contents(&sim, &headers, query, "/v1/ContentAndApprovals", true)
+}
+
+async fn list_content(
+    State(sim): State<TwilioSim>,
+    headers: HeaderMap,
+    query: Result<Query<Params>, QueryRejection>,
+) -> Response {
+    list_contents(&sim, &headers, query, "/v1/Content", false)
+}
+
+/// Both lists page alike: `PageSize`, `Page`, and `PageToken` = `PT` + the hex offset.
+fn list_contents(
+    sim: &TwilioSim,
+    headers: &HeaderMap,
+    query: Result<Query<Params>, QueryRejection>,
+    path: &str,
+    with_approvals: bool,
+) -> Response {
+    let shared = &sim.shared;
+    if let Err(e) = shared.authorize(&shared.account_sid, headers) {
+        return e.into_response();
+    }
+    let params = query.map(|Query(p)| p).unwrap_or_default();
+    let page_size = match param(&params, "PageSize").map(str::parse::<usize>) {
+        None => DEFAULT_PAGE_SIZE,
+        Some(Ok(n)) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
+        Some(_) => return ApiError::InvalidParameter.into_response(),
+    };
+    let Ok(page) = param(&params, "Page").map_or(Ok(0), str::parse::<usize>) else {
+        return ApiError::InvalidParameter.into_response();
+    };
+    let offset = match param(&params, "PageToken") {
+        None => page * page_size,
+        Some(token) => match token.strip_prefix("PT").and_then(|hex| usize::from_str_radix(hex, 16).ok()) {
+            Some(offset) => offset,
+            None => return ApiError::InvalidParameter.into_response(),
+        },
+    };
+    let origin = origin(headers);
+    let page_url = |page: usize, offset: Option<usize>| {
+        let token = offset.map(|o| format!("&PageToken=PT{o:x}")).unwrap_or_default();
+        format!("{origin}{path}?PageSize={page_size}&Page={page}{token}")
+    };
+    let state = lock(&shared.state);
+    let total = state.templates.len();
+    let contents: Vec<Value> = state
+        .templates
+        .iter()
+        .skip(offset)
+        .take(page_size)
+        .map(|t| shared.content_json(t, &origin, with_approvals))
+        .collect();
+    let next = (offset + page_size < total).then(|| page_url(page + 1, Some(offset + page_size)));
+    let previous = (offset > 0).then(|| page_url(page.saturating_sub(1), Some(offset.saturating_sub(page_size))));
+    let this = page_url(page, param(&params, "PageToken").map(|_| offset));
+    Json(json!({
+        "contents": contents,
+        "meta": {
+            "page": page,
+            "page_size": page_size,
+            "first_page_url": page_url(0, None),
+            "previous_page_url": previous,
+            "url": this,
+            "next_page_url": next,
+            "key": "contents",
+        },
+    }))
+    .into_response()
+}
+
+async fn fetch_content(
+    State(sim): State<TwilioSim>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let shared = &sim.shared;
+    if let Err(e) = shared.authorize(&shared.account_sid, &headers) {
+        return e.into_response();
+    }
+    let state = lock(&shared.state);
+    match state.templates.iter().find(|t| t.sid == sid) {
+        Some(t) => Json(shared.content_json(t, &origin(&headers), false)).into_response(),
+        None => not_found_response(uri.path()),
+    }
+}
+
+async fn fetch_approval(
+    State(sim): State<TwilioSim>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let shared = &sim.shared;
+    if let Err(e) = shared.authorize(&shared.account_sid, &headers) {
+        return e.into_response();
+    }
+    let state = lock(&shared.state);
+    match state.templates.iter().find(|t| t.sid == sid) {
+        Some(t) => Json(json!({
+            "sid": t.sid,
+            "account_sid": shared.account_sid,
+            "whatsapp": approval_json(t),
+            "url": format!("{}/v1/Content/{}/ApprovalRequests", origin(&headers), t.sid),
+        }))
+        .into_response(),
+        None => not_found_response(uri.path()),
+    }
+}
+
+impl Shared {
+    /// A Content resource; with `approval_requests` as `ContentAndApprovals` lists it, else with its links.
+    fn content_json(&self, t: &SimTemplate, origin: &str, with_approvals: bool) -> Value {
+        let mut content = json!({
+            "account_sid": self.account_sid,
+            "date_created": iso8601(t.date_created),
+            "date_updated": iso8601(t.date_updated),
+            "friendly_name": t.name,
+            "language": t.language,
+            "sid": t.sid,
+            "types": { "twilio/text": { "body": t.body } },
+            "variables": t.variables,
+        });
+        if with_approvals {
+            content["approval_requests"] = approval_json(t);
+        } else {
+            let url = format!("{origin}/v1/Content/{}", t.sid);
+            content["links"] = json!({
+                "approval_create": format!("{url}/ApprovalRequests/whatsapp"),
+                "approval_fetch": format!("{url}/ApprovalRequests"),
+            });
+            content["url"] = Value::String(url);
+        }
+        content
+    }
+}
+
+fn approval_json(t: &SimTemplate) -> Value {
+    json!({
+        "name": t.name,
+        "category": t.category,
+        "content_type": "twilio/text",
+        "status": t.status,
+        "rejection_reason": t.rejection_reason,
+        "allow_category_change": true,
+    })
+}
+
+/// `http://host:port` from the request, so page URLs lead back to this simulator.
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("content.twilio.com");
+    format!("http://{host}")
+}
+
+fn iso8601(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `HX` + the first 32 hex digits of SHA-1(`name:language`), so a template keeps its sid across restarts.
+fn template_sid(name: &str, language: &str) -> String {
+    let digest = Sha1::digest(format!("{name}:{language}").as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("HX{hex}")
+}
+
+/// The templates a fresh sandbox has: reminders and cancellations approved in both languages, a payment
+/// notice still pending and a promotion WhatsApp rejected.
+fn seed_templates(now: DateTime<Utc>) -> Vec<SimTemplate> {
+    use TemplateApproval::{Approved, Pending, Rejected};
+    /// (name, language, category, status, body, default values)
+    type Seed<'a> = (&'a str, &'a str, &'a str, TemplateApproval, &'a str, &'a [&'a str]);
+    let seeds: [Seed; 6] = [
+        (
+            "appointment_reminder",
+            "ar",
+            "UTILITY",
+            Approved,
+            "تذكير: موعد {{1}} يوم {{2}} الساعة {{3}} في مركز واصل.",
+            &["جلسة النطق", "الأحد", "10:30"],
+        ),
+        (
+            "appointment_reminder",
+            "en",
+            "UTILITY",
+            Approved,
+            "Reminder: {{1}} appointment on {{2}} at {{3}} at Wasel centre.",
+            &["speech therapy", "Sunday", "10:30"],
+        ),
+        (
+            "session_cancelled",
+            "ar",
+            "UTILITY",
+            Approved,
+            "نعتذر، أُلغيت جلسة {{1}} يوم {{2}}. سنتواصل معكم لتحديد موعد بديل.",
+            &["العلاج الوظيفي", "الثلاثاء"],
+        ),
+        (
+            "session_cancelled",
+            "en",
+            "UTILITY",
+            Approved,
+            "Sorry, the {{1}} session on {{2}} is cancelled. We will contact you to arrange another time.",
+            &["occupational therapy", "Tuesday"],
+        ),
+        ("payment_due", "ar", "UTILITY", Pending, "تذكير: مبلغ {{1}} ريال مستحق قبل {{2}}.", &["1500", "2026-12-01"]),
+        (
+            "promo_offer",
+            "en",
+            "MARKETING",
+            Rejected,
+            "Enjoy {{1}}% off summer club registration until {{2}}!",
+            &["20", "June 30"],
+        ),
+    ];
+    seeds
+        .into_iter()
+        .map(|(name, language, category, status, body, defaults)| SimTemplate {
+            sid: template_sid(name, language),
+            name: name.to_owned(),
+            language: language.to_owned(),
+            category: category.to_owned(),
+            status,
+            rejection_reason: match status {
+                Rejected => "The template looks promotional for its category".to_owned(),
+                _ => String::new(),
+            },
+            body: body.to_owned(),
+            variables: defaults.iter().enumerate().map(|(i, v)| ((i + 1).to_string(), (*v).to_owned())).collect(),
+            date_created: now,
+            date_updated: now,
+        })
+        .collect()
+}
+
+impl SimTemplate {
+    /// The text with each `{{key}}` replaced by its value, or by the default when the value is missing.
+    fn render(&self, values: &BTreeMap<String, String>) -> String {
+        let mut out = String::with_capacity(self.body.len());
+        let mut rest = self.body.as_str();
+        while let Some(start) = rest.find("{{") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("}}") else {
+                break;
+            };
+            out.push_str(&rest[..start]);
+            let key = after[..end].trim();
+            match values.get(key).or_else(|| self.variables.get(key)) {
+                Some(value) => out.push_str(value),
+                None => out.push_str(&rest[start..start + end + 4]),
+            }
+            rest = &after[end + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Status timer and callbacks
@@ -958,26 +1702,41 @@ impl Shared {
     /// Moves one message through `stage`; returns the callbacks to post (none without StatusCallback).
     fn advance(&self, rec: &mut Record, stage: usize) -> Vec<Callback> {
         let now = Utc::now();
+        let whatsapp = rec.msg.channel == Channel::Whatsapp;
         let mut changes: Vec<&'static str> = Vec::with_capacity(2);
-        match (stage, rec.msg.status.as_str()) {
-            (0, "accepted") => {
-                changes.push("queued");
-                changes.push("sending");
+        // SMS: sending, sent, delivered. WhatsApp has no `sending`: sent, delivered, read.
+        match (stage, rec.msg.status.as_str(), whatsapp) {
+            (0, "accepted" | "queued", _) => {
+                if rec.msg.status == "accepted" {
+                    changes.push("queued");
+                }
+                match rec.fate.filter(|f| f.early) {
+                    Some(fate) => {
+                        rec.msg.error_code = Some(fate.code);
+                        rec.error_message = Some(fate.message);
+                        changes.push("failed");
+                    }
+                    None if whatsapp => {
+                        changes.push("sent");
+                        rec.date_sent = Some(now);
+                    }
+                    None => changes.push("sending"),
+                }
             }
-            (0, "queued") => changes.push("sending"),
-            (1, "sending") => {
+            (1, "sending", false) => {
                 changes.push("sent");
                 rec.date_sent = Some(now);
             }
-            (2, "sent") => match rec.fate {
-                Some((code, message)) => {
-                    rec.msg.error_code = Some(code);
-                    rec.error_message = Some(message);
+            (1, "sent", true) | (2, "sent", false) => match rec.fate {
+                Some(fate) => {
+                    rec.msg.error_code = Some(fate.code);
+                    rec.error_message = Some(fate.message);
                     changes.push("undelivered");
                 }
                 None => changes.push("delivered"),
             },
-            // Canceled, deleted or cleared meanwhile: nothing more happens to it.
+            (2, "delivered", true) => changes.push("read"),
+            // Failed, canceled, deleted or cleared meanwhile: nothing more happens to it.
             _ => return Vec::new(),
         }
         let Some(&last) = changes.last() else {
@@ -1013,9 +1772,17 @@ impl Shared {
         {
             params.push(("ErrorCode".into(), code.to_string()));
         }
-        if matches!(status, "delivered" | "undelivered") {
-            // Carriers' receipt time, YYMMDDhhmm; Twilio passes it through on final statuses.
-            params.push(("RawDlrDoneDate".into(), Utc::now().format("%y%m%d%H%M").to_string()));
+        match rec.msg.channel {
+            Channel::Sms if matches!(status, "delivered" | "undelivered") => {
+                // Carriers' receipt time, YYMMDDhhmm; Twilio passes it through on final statuses.
+                params.push(("RawDlrDoneDate".into(), Utc::now().format("%y%m%d%H%M").to_string()));
+            }
+            Channel::Sms => {}
+            Channel::Whatsapp => {
+                let (_, number) = split_address(&rec.msg.to);
+                params.push(("ChannelPrefix".into(), "whatsapp".into()));
+                params.push(("ChannelToAddress".into(), number.to_owned()));
+            }
         }
         Some(Callback { url, params, sid: rec.msg.sid.clone(), status })
     }
@@ -1085,16 +1852,7 @@ async fn release_when_due(shared: Arc<Shared>, sid: String, at: DateTime<Utc>) {
 /// Posts one message's callbacks in order. Failures are logged and dropped, as Twilio does by default.
 async fn post_callbacks(shared: Arc<Shared>, callbacks: Vec<Callback>) {
     for cb in callbacks {
-        let signature = twilio_signature(&shared.auth_token, &cb.url, &cb.params);
-        let result = shared
-            .http
-            .post(&cb.url)
-            .header("X-Twilio-Signature", signature)
-            .header("I-Twilio-Idempotency-Token", new_sid(""))
-            .form(&cb.params)
-            .send()
-            .await;
-        match result {
+        match shared.webhook(&axum::http::Method::POST, &cb.url, &cb.params).await {
             Ok(response) if response.status().is_success() => {}
             Ok(response) => tracing::warn!(
                 sid = %cb.sid,
@@ -1112,15 +1870,82 @@ async fn post_callbacks(shared: Arc<Shared>, callbacks: Vec<Callback>) {
     }
 }
 
+impl Shared {
+    /// One webhook request as Twilio sends it: POST signs the form fields, GET carries them in the query
+    /// and signs the full URL alone.
+    async fn webhook(
+        &self,
+        method: &axum::http::Method,
+        url: &str,
+        params: &[(String, String)],
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let request = if method == axum::http::Method::GET {
+            let mut full = reqwest::Url::parse(url).ok();
+            if let Some(full) = &mut full {
+                full.query_pairs_mut().extend_pairs(params);
+            }
+            let full = full.map_or_else(|| url.to_owned(), String::from);
+            let signature = twilio_signature(&self.auth_token, &full, &[]);
+            self.http.get(&full).header("X-Twilio-Signature", signature)
+        } else {
+            let signature = twilio_signature(&self.auth_token, url, params);
+            self.http.post(url).header("X-Twilio-Signature", signature).form(params)
+        };
+        request.header("I-Twilio-Idempotency-Token", new_sid("")).send().await
+    }
+
+    /// The form of Twilio's "a message comes in" webhook.
+    fn inbound_params(&self, m: &InboundMessage) -> Vec<(String, String)> {
+        let mut params: Vec<(String, String)> = vec![
+            ("MessageSid".into(), m.sid.clone()),
+            ("SmsMessageSid".into(), m.sid.clone()),
+            ("SmsSid".into(), m.sid.clone()),
+            ("AccountSid".into(), self.account_sid.clone()),
+            ("From".into(), m.from.clone()),
+            ("To".into(), m.to.clone()),
+            ("Body".into(), m.body.clone()),
+            ("NumMedia".into(), "0".into()),
+            ("NumSegments".into(), "1".into()),
+            ("SmsStatus".into(), "received".into()),
+            ("ApiVersion".into(), API_VERSION.into()),
+        ];
+        if m.channel == Channel::Whatsapp {
+            let (_, number) = split_address(&m.from);
+            params.push(("ProfileName".into(), m.profile_name.clone().unwrap_or_default()));
+            params.push(("WaId".into(), number.trim_start_matches('+').to_owned()));
+            params.push(("MessageType".into(), "text".into()));
+        }
+        params
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Small parsers
 
+/// `whatsapp:+9665…` → (WhatsApp, `+9665…`); anything else is an SMS address as it stands.
+pub(crate) fn split_address(address: &str) -> (Channel, &str) {
+    match address.strip_prefix(WHATSAPP_PREFIX) {
+        Some(number) => (Channel::Whatsapp, number),
+        None => (Channel::Sms, address),
+    }
+}
+
 /// `^\+[1-9]\d{7,14}$`
-fn is_e164(s: &str) -> bool {
+pub(crate) fn is_e164(s: &str) -> bool {
     let Some(digits) = s.strip_prefix('+') else {
         return false;
     };
     (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
+}
+
+/// `prefix` + 32 hex digits, as every Twilio sid.
+pub(crate) fn is_sid(s: &str, prefix: &str) -> bool {
+    s.strip_prefix(prefix).is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// An absolute http(s) URL with a host, as Twilio wants for callbacks.
+pub(crate) fn is_http_url(s: &str) -> bool {
+    reqwest::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
 }
 
 /// Alphanumeric sender ID: 1–11 letters, digits or spaces, at least one letter.
@@ -1134,7 +1959,7 @@ fn is_short_code(s: &str) -> bool {
     (3..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -1150,11 +1975,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `prefix` + 32 random lowercase hex digits.
-fn new_sid(prefix: &str) -> String {
+pub(crate) fn new_sid(prefix: &str) -> String {
     format!("{prefix}{:032x}", rand::random::<u128>())
 }
 
-fn rfc2822(t: DateTime<Utc>) -> String {
+pub(crate) fn rfc2822(t: DateTime<Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S +0000").to_string()
 }
 
@@ -1217,5 +2042,624 @@ mod tests {
         .collect();
         let sig = twilio_signature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", &params);
         assert_eq!(sig, "GvWf1cFY/Q7PnoempGyD5oXAezc=");
+    }
+}
+
+/// What the WhatsApp, Content and voice tests share: a started simulator and a webhook receiver.
+#[cfg(test)]
+pub(crate) mod testing {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::time::Duration;
+
+    use axum::extract::State;
+    use axum::http::{HeaderMap, Method, Uri};
+    use axum::routing::any;
+    use axum::{Form, Router};
+    use serde_json::Value;
+    use tokio::sync::mpsc;
+
+    use super::{SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, TwilioOptions, twilio_signature};
+    use crate::twilio_voice::TwilioVoiceOptions;
+    use crate::{SimOptions, Simulators};
+
+    pub(crate) struct Harness {
+        pub(crate) sims: Simulators,
+        pub(crate) http: reqwest::Client,
+    }
+
+    /// Simulators with fast timers: messages move every few tens of milliseconds, calls are not paced.
+    pub(crate) async fn harness() -> Harness {
+        harness_with(TwilioVoiceOptions {
+            cps: 0.0,
+            ringing_after: Duration::from_millis(10),
+            answered_after: Duration::from_millis(30),
+            talk_time: Duration::from_millis(30),
+        })
+        .await
+    }
+
+    pub(crate) async fn harness_with(voice: TwilioVoiceOptions) -> Harness {
+        let sims = crate::start(SimOptions {
+            twilio: TwilioOptions {
+                sending_after: Duration::from_millis(10),
+                sent_after: Duration::from_millis(25),
+                delivered_after: Duration::from_millis(40),
+                ..TwilioOptions::default()
+            },
+            twilio_voice: voice,
+            ..SimOptions::default()
+        })
+        .await
+        .unwrap();
+        let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap();
+        Harness { sims, http }
+    }
+
+    impl Harness {
+        pub(crate) fn url(&self, path: &str) -> String {
+            format!("{}{path}", self.sims.base_url())
+        }
+
+        pub(crate) fn account_url(&self, rest: &str) -> String {
+            self.url(&format!("/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}/{rest}"))
+        }
+
+        pub(crate) async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> (u16, Value) {
+            let response =
+                self.http.post(url).basic_auth(SANDBOX_ACCOUNT_SID, Some(SANDBOX_AUTH_TOKEN)).form(form).send().await;
+            let response = response.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json().await.unwrap())
+        }
+
+        pub(crate) async fn get(&self, url: &str) -> (u16, Value) {
+            let response =
+                self.http.get(url).basic_auth(SANDBOX_ACCOUNT_SID, Some(SANDBOX_AUTH_TOKEN)).send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json().await.unwrap())
+        }
+
+        /// Polls `url` until `done` holds for its JSON (or a generous deadline passes).
+        pub(crate) async fn wait_for(&self, url: &str, done: impl Fn(&Value) -> bool) -> Value {
+            for _ in 0..300 {
+                let (status, json) = self.get(url).await;
+                assert_eq!(status, 200, "{json}");
+                if done(&json) {
+                    return json;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            panic!("{url} never reached the expected state");
+        }
+    }
+
+    pub(crate) fn assert_twilio_error(status: u16, json: &Value, http: u16, code: u64) {
+        assert_eq!(status, http, "{json}");
+        assert_eq!(json["code"], code, "{json}");
+        assert_eq!(json["status"], http, "{json}");
+        assert_eq!(json["more_info"], format!("https://www.twilio.com/docs/errors/{code}"));
+    }
+
+    /// A webhook request: its URL, the fields (form or query) and whether its signature verifies.
+    #[derive(Debug)]
+    pub(crate) struct Hook {
+        pub(crate) params: Vec<(String, String)>,
+        pub(crate) signed: bool,
+    }
+
+    impl Hook {
+        pub(crate) fn get(&self, name: &str) -> Option<&str> {
+            self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        }
+    }
+
+    /// A receiver on port 0 recording every request to any path; it answers with `reply` (TwiML, say).
+    /// Returns its base URL (`http://127.0.0.1:PORT`) and the stream of requests.
+    pub(crate) async fn receiver(reply: &'static str) -> (String, mpsc::UnboundedReceiver<Hook>) {
+        #[derive(Clone)]
+        struct Sink {
+            tx: mpsc::UnboundedSender<Hook>,
+            base: String,
+            reply: &'static str,
+        }
+        async fn receive(
+            State(sink): State<Sink>,
+            method: Method,
+            uri: Uri,
+            headers: HeaderMap,
+            Form(params): Form<Vec<(String, String)>>,
+        ) -> &'static str {
+            let signature = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let url = format!("{}{uri}", sink.base);
+            // A GET carries its fields in the query (where `Form` reads them) and is signed on the URL alone.
+            let signed_params = if method == Method::GET { Vec::new() } else { params.clone() };
+            let signed = twilio_signature(SANDBOX_AUTH_TOKEN, &url, &signed_params) == signature;
+            let _ = sink.tx.send(Hook { params, signed });
+            sink.reply
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let sink = Sink { tx, base: base.clone(), reply };
+        let app = Router::new().fallback(any(receive)).with_state(sink);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (base, rx)
+    }
+
+    pub(crate) async fn next_hook(rx: &mut mpsc::UnboundedReceiver<Hook>) -> Hook {
+        tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("a webhook in time").expect("open")
+    }
+}
+
+#[cfg(test)]
+mod whatsapp_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::time::Duration;
+
+    use serde_json::{Value, json};
+
+    use super::testing::{Harness, assert_twilio_error, harness, next_hook, receiver};
+    use super::*;
+
+    const GUARDIAN: &str = "+966555001234";
+    const WA_GUARDIAN: &str = "whatsapp:+966555001234";
+    const WA_FROM: &str = "whatsapp:+966555000100";
+
+    impl Harness {
+        async fn send(&self, form: &[(&str, &str)]) -> (u16, Value) {
+            self.post_form(&self.account_url("Messages.json"), form).await
+        }
+
+        async fn send_ok(&self, form: &[(&str, &str)]) -> String {
+            let (status, json) = self.send(form).await;
+            assert_eq!(status, 201, "{json}");
+            json["sid"].as_str().unwrap().to_owned()
+        }
+
+        /// Waits for a message to stop moving: failed, undelivered or read.
+        async fn settled(&self, sid: &str) -> Value {
+            self.wait_for(&self.account_url(&format!("Messages/{sid}.json")), |m| {
+                matches!(m["status"].as_str(), Some("failed" | "undelivered" | "read"))
+            })
+            .await
+        }
+
+        fn template_sid(&self, name: &str, language: &str) -> String {
+            self.sims.twilio().template(name, language).unwrap().sid
+        }
+
+        async fn guardian_writes(&self, from: &str, body: &str) -> (u16, Value) {
+            let response = self
+                .http
+                .post(self.url("/_sim/twilio/inbound"))
+                .json(&json!({ "from": from, "body": body }))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json().await.unwrap())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_approved_template_goes_out_rendered_and_is_read_with_signed_callbacks() {
+        let h = harness().await;
+        let (hooks, mut rx) = receiver("").await;
+        let callback = format!("{hooks}/twilio/status?centre=riyadh-1");
+        let content_sid = h.template_sid("appointment_reminder", "ar");
+        let (status, json) = h
+            .send(&[
+                ("To", WA_GUARDIAN),
+                ("From", WA_FROM),
+                ("ContentSid", &content_sid),
+                ("ContentVariables", r#"{"1":"جلسة العلاج الوظيفي","2":"الأحد","3":"10:00"}"#),
+                ("StatusCallback", &callback),
+            ])
+            .await;
+        assert_eq!(status, 201, "{json}");
+        assert_eq!(json["status"], "queued");
+        assert_eq!(json["to"], WA_GUARDIAN);
+        assert_eq!(json["from"], WA_FROM);
+        assert_eq!(json["num_segments"], "1");
+        let text = "تذكير: موعد جلسة العلاج الوظيفي يوم الأحد الساعة 10:00 في مركز واصل.";
+        assert_eq!(json["body"], text);
+        let sid = json["sid"].as_str().unwrap().to_owned();
+        assert!(sid.starts_with("SM") && sid.len() == 34);
+
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let hook = next_hook(&mut rx).await;
+            assert!(hook.signed, "{hook:?}");
+            assert_eq!(hook.get("MessageSid"), Some(sid.as_str()));
+            assert_eq!(hook.get("ChannelPrefix"), Some("whatsapp"));
+            assert_eq!(hook.get("To"), Some(WA_GUARDIAN));
+            assert_eq!(hook.get("ErrorCode"), None);
+            seen.push(hook.get("MessageStatus").unwrap().to_owned());
+        }
+        seen.sort();
+        assert_eq!(seen, ["delivered", "read", "sent"]);
+        let done = h.settled(&sid).await;
+        assert_eq!(done["status"], "read");
+
+        let inbox = h.sims.twilio().messages();
+        assert_eq!(inbox.len(), 1);
+        assert_eq!(inbox[0].channel, Channel::Whatsapp);
+        assert_eq!(inbox[0].template.as_deref(), Some("appointment_reminder"));
+        assert_eq!(inbox[0].content_sid.as_deref(), Some(content_sid.as_str()));
+        assert_eq!(inbox[0].body, text);
+        let listed: Vec<Value> = h.http.get(h.url("/_sim/twilio/messages")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(listed[0]["channel"], "whatsapp");
+        assert_eq!(listed[0]["template"], "appointment_reminder");
+    }
+
+    #[tokio::test]
+    async fn missing_variables_fall_back_to_the_templates_samples() {
+        let h = harness().await;
+        let content_sid = h.template_sid("session_cancelled", "en");
+        let (status, json) = h
+            .send(&[
+                ("To", WA_GUARDIAN),
+                ("From", WA_FROM),
+                ("ContentSid", &content_sid),
+                ("ContentVariables", r#"{"1":"art"}"#),
+            ])
+            .await;
+        assert_eq!(status, 201, "{json}");
+        assert_eq!(
+            json["body"],
+            "Sorry, the art session on Tuesday is cancelled. We will contact you to arrange another time."
+        );
+    }
+
+    #[tokio::test]
+    async fn free_text_needs_the_24_hour_window_the_guardian_opened() {
+        let h = harness().await;
+        let sid = h.send_ok(&[("To", WA_GUARDIAN), ("From", WA_FROM), ("Body", "Salam")]).await;
+        let done = h.settled(&sid).await;
+        assert_eq!(done["status"], "failed");
+        assert_eq!(done["error_code"], 63016);
+        assert!(done["error_message"].as_str().unwrap().contains("outside the allowed window"));
+
+        let (status, _) = h.guardian_writes(WA_GUARDIAN, "Is the centre open on Thursday?").await;
+        assert_eq!(status, 201);
+        let sid = h.send_ok(&[("To", WA_GUARDIAN), ("From", WA_FROM), ("Body", "Yes, 7am to 3pm")]).await;
+        assert_eq!(h.settled(&sid).await["status"], "read");
+
+        h.sims.twilio().set_last_inbound(GUARDIAN, Some(Utc::now() - chrono::TimeDelta::hours(25)));
+        let sid = h.send_ok(&[("To", WA_GUARDIAN), ("From", WA_FROM), ("Body", "One more thing")]).await;
+        assert_eq!(h.settled(&sid).await["error_code"], 63016);
+    }
+
+    #[tokio::test]
+    async fn a_template_not_yet_approved_only_goes_out_inside_the_window() {
+        let h = harness().await;
+        let pending = h.template_sid("payment_due", "ar");
+        let sid = h.send_ok(&[("To", WA_GUARDIAN), ("From", WA_FROM), ("ContentSid", &pending)]).await;
+        assert_eq!(h.settled(&sid).await["error_code"], 63016);
+
+        let rejected = h.template_sid("promo_offer", "en");
+        h.sims.twilio().set_last_inbound(GUARDIAN, Some(Utc::now()));
+        let sid = h.send_ok(&[("To", WA_GUARDIAN), ("From", WA_FROM), ("ContentSid", &rejected)]).await;
+        assert_eq!(h.settled(&sid).await["status"], "read", "a session message inside the window");
+        h.sims.twilio().set_last_inbound(GUARDIAN, None);
+
+        let r = h
+            .http
+            .put(h.url(&format!("/_sim/twilio/templates/{pending}")))
+            .json(&json!({"status": "approved"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+        let sid = h.send_ok(&[("To", WA_GUARDIAN), ("From", WA_FROM), ("ContentSid", &pending)]).await;
+        assert_eq!(h.settled(&sid).await["status"], "read");
+        let r = h.http.put(h.url("/_sim/twilio/templates/HX0")).json(&json!({"status": "approved"})).send().await;
+        assert_eq!(r.unwrap().status(), 404);
+        assert!(!h.sims.twilio().set_template_status("HX0", TemplateApproval::Paused));
+    }
+
+    #[tokio::test]
+    async fn text_over_1024_characters_after_rendering_fails_with_63021() {
+        let h = harness().await;
+        let content_sid = h.template_sid("appointment_reminder", "en");
+        let variables = json!({ "1": "x".repeat(1000) }).to_string();
+        let sid = h
+            .send_ok(&[
+                ("To", WA_GUARDIAN),
+                ("From", WA_FROM),
+                ("ContentSid", &content_sid),
+                ("ContentVariables", &variables),
+            ])
+            .await;
+        let done = h.settled(&sid).await;
+        assert_eq!((done["status"].as_str(), done["error_code"].as_u64()), (Some("failed"), Some(63021)));
+    }
+
+    #[tokio::test]
+    async fn scripted_recipients_fail_with_their_whatsapp_codes() {
+        let h = harness().await;
+        let content_sid = h.template_sid("appointment_reminder", "ar");
+        for (to, status, code) in [
+            ("whatsapp:+966555000024", "failed", 63024),
+            ("whatsapp:+966555000003", "failed", 63003),
+            ("whatsapp:+966555000018", "failed", 63018),
+        ] {
+            let sid = h.send_ok(&[("To", to), ("From", WA_FROM), ("ContentSid", &content_sid)]).await;
+            let done = h.settled(&sid).await;
+            assert_eq!((done["status"].as_str(), done["error_code"].as_u64()), (Some(status), Some(code)), "{to}");
+        }
+
+        // A bare opt-out stops SMS only; the prefixed one is the guardian blocking the WhatsApp sender.
+        h.sims.twilio().opt_out(GUARDIAN);
+        let sid = h.send_ok(&[("To", WA_GUARDIAN), ("From", WA_FROM), ("ContentSid", &content_sid)]).await;
+        assert_eq!(h.settled(&sid).await["status"], "read");
+        let r = h.http.post(h.url("/_sim/twilio/opt-outs")).json(&json!({"to": WA_GUARDIAN})).send().await.unwrap();
+        assert!(r.status().is_success());
+        let sid = h.send_ok(&[("To", WA_GUARDIAN), ("From", WA_FROM), ("ContentSid", &content_sid)]).await;
+        let done = h.settled(&sid).await;
+        assert_eq!((done["status"].as_str(), done["error_code"].as_u64()), (Some("undelivered"), Some(63014)));
+        assert!(done["date_sent"].is_string(), "it was sent before the block showed");
+    }
+
+    #[tokio::test]
+    async fn each_invalid_whatsapp_create_is_refused_with_its_twilio_code() {
+        let h = harness().await;
+        let known = h.template_sid("appointment_reminder", "ar");
+        let unknown = format!("HX{}", "0".repeat(32));
+        type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u64);
+        let cases: Vec<Case> = vec![
+            ("prefixed To, bare From", vec![("To", WA_GUARDIAN), ("From", "+966555000100"), ("Body", "hi")], 21910),
+            ("bare To, prefixed From", vec![("To", GUARDIAN), ("From", WA_FROM), ("Body", "hi")], 21910),
+            (
+                "WhatsApp From not a number",
+                vec![("To", WA_GUARDIAN), ("From", "whatsapp:WASEL"), ("Body", "hi")],
+                21212,
+            ),
+            ("WhatsApp To without +", vec![("To", "whatsapp:966555001234"), ("From", WA_FROM), ("Body", "hi")], 21211),
+            ("ContentSid malformed", vec![("To", WA_GUARDIAN), ("From", WA_FROM), ("ContentSid", "HX123")], 21655),
+            ("ContentSid unknown", vec![("To", WA_GUARDIAN), ("From", WA_FROM), ("ContentSid", &unknown)], 21655),
+            (
+                "ContentVariables not JSON",
+                vec![("To", WA_GUARDIAN), ("From", WA_FROM), ("ContentSid", &known), ("ContentVariables", "{1: x}")],
+                21656,
+            ),
+            (
+                "ContentVariables with an empty value",
+                vec![
+                    ("To", WA_GUARDIAN),
+                    ("From", WA_FROM),
+                    ("ContentSid", &known),
+                    ("ContentVariables", r#"{"1":""}"#),
+                ],
+                21656,
+            ),
+            (
+                "ContentVariables an array",
+                vec![("To", WA_GUARDIAN), ("From", WA_FROM), ("ContentSid", &known), ("ContentVariables", r#"["a"]"#)],
+                21656,
+            ),
+            (
+                "ContentVariables without ContentSid",
+                vec![("To", WA_GUARDIAN), ("From", WA_FROM), ("Body", "hi"), ("ContentVariables", r#"{"1":"a"}"#)],
+                21654,
+            ),
+            ("no Body nor ContentSid", vec![("To", WA_GUARDIAN), ("From", WA_FROM)], 21602),
+        ];
+        for (story, form, code) in cases {
+            let (status, json) = h.send(&form).await;
+            assert_eq!(json["code"], code, "{story}: {json}");
+            assert_twilio_error(status, &json, 400, code);
+        }
+        assert!(h.sims.twilio().messages().is_empty());
+
+        let wrong = h
+            .http
+            .post(h.account_url("Messages.json"))
+            .basic_auth(SANDBOX_ACCOUNT_SID, Some("wrong"))
+            .form(&[("To", WA_GUARDIAN), ("From", WA_FROM), ("ContentSid", &known)])
+            .send()
+            .await
+            .unwrap();
+        let status = wrong.status().as_u16();
+        assert_twilio_error(status, &wrong.json().await.unwrap(), 401, 20003);
+    }
+
+    #[tokio::test]
+    async fn a_template_sent_by_sms_is_its_rendered_text() {
+        let h = harness().await;
+        let content_sid = h.template_sid("appointment_reminder", "en");
+        let (status, json) = h
+            .send(&[("To", GUARDIAN), ("From", SANDBOX_FROM), ("ContentSid", &content_sid), ("Body", "ignored")])
+            .await;
+        assert_eq!(status, 201, "{json}");
+        assert_eq!(json["body"], "Reminder: speech therapy appointment on Sunday at 10:30 at Wasel centre.");
+        let sid = json["sid"].as_str().unwrap();
+        let done = h.wait_for(&h.account_url(&format!("Messages/{sid}.json")), |m| m["status"] == "delivered").await;
+        assert_eq!(done["num_segments"], "1");
+        assert_eq!(h.sims.twilio().messages()[0].channel, Channel::Sms);
+    }
+
+    #[tokio::test]
+    async fn inbound_messages_reach_the_webhook_signed_like_twilios() {
+        let h = harness().await;
+        let (hooks, mut rx) = receiver("<Response/>").await;
+        let inbound_url = format!("{hooks}/twilio/inbound");
+        let r = h.http.put(h.url("/_sim/twilio/webhooks")).json(&json!({"inbound_url": inbound_url})).send().await;
+        assert_eq!(r.unwrap().status(), 204);
+        let got: Value = h.http.get(h.url("/_sim/twilio/webhooks")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(got["inbound_url"], inbound_url);
+
+        let (status, json) = h.guardian_writes(WA_GUARDIAN, "سأتأخر ربع ساعة").await;
+        assert_eq!(status, 201, "{json}");
+        assert_eq!(json["webhook_status"], 200);
+        assert_eq!(json["to"], WA_FROM);
+        let hook = next_hook(&mut rx).await;
+        assert!(hook.signed);
+        assert_eq!(hook.get("From"), Some(WA_GUARDIAN));
+        assert_eq!(hook.get("To"), Some(WA_FROM));
+        assert_eq!(hook.get("Body"), Some("سأتأخر ربع ساعة"));
+        assert_eq!(hook.get("WaId"), Some("966555001234"));
+        assert_eq!(hook.get("ProfileName"), Some("Guardian"));
+        assert_eq!(hook.get("NumMedia"), Some("0"));
+        assert_eq!(hook.get("AccountSid"), Some(SANDBOX_ACCOUNT_SID));
+        assert!(hook.get("MessageSid").is_some_and(|s| s.starts_with("SM")));
+
+        // By SMS, STOP opts the number out as Twilio's keywords do, START opts it back in.
+        let (status, _) = h.guardian_writes(GUARDIAN, "stop").await;
+        assert_eq!(status, 201);
+        let sms = next_hook(&mut rx).await;
+        assert_eq!(sms.get("WaId"), None);
+        assert_eq!(sms.get("To"), Some(SANDBOX_NUMBER));
+        assert_eq!(h.send(&[("To", GUARDIAN), ("From", SANDBOX_FROM), ("Body", "hi")]).await.1["code"], 21610);
+        h.guardian_writes(GUARDIAN, "START").await;
+        assert_eq!(h.send(&[("To", GUARDIAN), ("From", SANDBOX_FROM), ("Body", "hi")]).await.0, 201);
+
+        let listed: Vec<Value> = h.http.get(h.url("/_sim/twilio/inbound")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(listed.len(), 3);
+        assert_eq!(listed[0]["channel"], "whatsapp");
+        assert_eq!(listed[1]["channel"], "sms");
+
+        let (status, json) = h.guardian_writes("0555001234", "hi").await;
+        assert_eq!(status, 400, "{json}");
+        let r = h.http.put(h.url("/_sim/twilio/webhooks")).json(&json!({"inbound_url": "nope"})).send().await;
+        assert_eq!(r.unwrap().status(), 400);
+    }
+
+    #[tokio::test]
+    async fn the_content_api_lists_templates_with_their_approval_page_by_page() {
+        let h = harness().await;
+        let (status, first) = h.get(&h.url("/v1/ContentAndApprovals?PageSize=4")).await;
+        assert_eq!(status, 200, "{first}");
+        let contents = first["contents"].as_array().unwrap();
+        assert_eq!(contents.len(), 4);
+        assert_eq!(first["meta"]["key"], "contents");
+        assert_eq!(first["meta"]["page"], 0);
+        assert_eq!(first["meta"]["page_size"], 4);
+        assert!(first["meta"]["previous_page_url"].is_null());
+        let reminder = &contents[0];
+        assert_eq!(reminder["friendly_name"], "appointment_reminder");
+        assert_eq!(reminder["language"], "ar");
+        assert_eq!(reminder["account_sid"], SANDBOX_ACCOUNT_SID);
+        assert_eq!(reminder["approval_requests"]["status"], "approved");
+        assert_eq!(reminder["approval_requests"]["category"], "UTILITY");
+        assert_eq!(reminder["types"]["twilio/text"]["body"], "تذكير: موعد {{1}} يوم {{2}} الساعة {{3}} في مركز واصل.");
+        assert_eq!(reminder["variables"]["2"], "الأحد");
+        let sid = reminder["sid"].as_str().unwrap();
+        assert!(is_sid(sid, "HX"));
+
+        let next = first["meta"]["next_page_url"].as_str().unwrap();
+        let (_, second) = h.get(next).await;
+        let rest = second["contents"].as_array().unwrap();
+        let statuses: Vec<(&str, &str, &str)> = rest
+            .iter()
+            .map(|c| {
+                let name = c["friendly_name"].as_str().unwrap();
+                (name, c["language"].as_str().unwrap(), c["approval_requests"]["status"].as_str().unwrap())
+            })
+            .collect();
+        assert_eq!(statuses, [("payment_due", "ar", "pending"), ("promo_offer", "en", "rejected")]);
+        assert!(second["meta"]["next_page_url"].is_null());
+        assert!(second["meta"]["previous_page_url"].is_string());
+        assert!(!rest[1]["approval_requests"]["rejection_reason"].as_str().unwrap().is_empty());
+
+        let (status, content) = h.get(&h.url(&format!("/v1/Content/{sid}"))).await;
+        assert_eq!(status, 200);
+        assert_eq!(content["sid"], sid);
+        assert!(content["url"].as_str().unwrap().ends_with(&format!("/v1/Content/{sid}")));
+        assert!(content.get("approval_requests").is_none());
+        let (status, approval) = h.get(&h.url(&format!("/v1/Content/{sid}/ApprovalRequests"))).await;
+        assert_eq!(status, 200);
+        assert_eq!(approval["whatsapp"]["status"], "approved");
+        let (status, all) = h.get(&h.url("/v1/Content")).await;
+        assert_eq!(status, 200);
+        assert_eq!(all["contents"].as_array().unwrap().len(), 6);
+
+        let (status, json) = h.get(&h.url(&format!("/v1/Content/HX{}", "f".repeat(32)))).await;
+        assert_twilio_error(status, &json, 404, 20404);
+        let (status, json) = h.get(&h.url("/v1/ContentAndApprovals?PageSize=0")).await;
+        assert_twilio_error(status, &json, 400, 20001);
+        let r = h.http.get(h.url("/v1/ContentAndApprovals")).basic_auth(SANDBOX_ACCOUNT_SID, Some("x")).send();
+        let r = r.await.unwrap();
+        let status = r.status().as_u16();
+        assert_twilio_error(status, &r.json().await.unwrap(), 401, 20003);
+
+        let debug: Vec<SimTemplate> =
+            h.http.get(h.url("/_sim/twilio/templates")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(debug.len(), 6);
+        assert_eq!(debug[4].status, TemplateApproval::Pending);
+    }
+
+    #[tokio::test]
+    async fn faults_apply_to_whatsapp_and_the_content_api() {
+        let h = harness().await;
+        let twilio = h.sims.twilio();
+        twilio.set_faults(Faults { rate_limit_rate: 1.0, retry_after_secs: Some(7), ..Faults::default() });
+        let r = h.http.get(h.url("/v1/ContentAndApprovals")).basic_auth(SANDBOX_ACCOUNT_SID, Some(SANDBOX_AUTH_TOKEN));
+        let r = r.send().await.unwrap();
+        assert_eq!(r.headers()["retry-after"], "7");
+        let status = r.status().as_u16();
+        assert_twilio_error(status, &r.json().await.unwrap(), 429, 20429);
+        let (status, json) = h.send(&[("To", WA_GUARDIAN), ("From", WA_FROM), ("Body", "hi")]).await;
+        assert_twilio_error(status, &json, 429, 20429);
+
+        twilio.set_faults(Faults { error_rate: 1.0, ..Faults::default() });
+        let (status, json) = h.get(&h.url("/v1/ContentAndApprovals")).await;
+        assert_twilio_error(status, &json, 500, 20500);
+
+        twilio.set_faults(Faults { down: true, ..Faults::default() });
+        let (status, json) = h.send(&[("To", WA_GUARDIAN), ("From", WA_FROM), ("Body", "hi")]).await;
+        assert_twilio_error(status, &json, 503, 20500);
+
+        twilio.set_faults(Faults { timeout_rate: 1.0, ..Faults::default() });
+        let hung = h
+            .http
+            .get(h.url("/v1/ContentAndApprovals"))
+            .basic_auth(SANDBOX_ACCOUNT_SID, Some(SANDBOX_AUTH_TOKEN))
+            .timeout(Duration::from_millis(200))
+            .send()
+            .await;
+        assert!(hung.unwrap_err().is_timeout());
+        assert!(h.sims.twilio().messages().is_empty());
+    }
+
+    #[test]
+    fn templates_render_with_values_then_defaults_and_keep_unknown_placeholders() {
+        let template = SimTemplate {
+            sid: template_sid("t", "en"),
+            name: "t".into(),
+            language: "en".into(),
+            category: "UTILITY".into(),
+            status: TemplateApproval::Approved,
+            rejection_reason: String::new(),
+            body: "{{1}} and {{ 2 }} and {{9}} and {{unclosed".into(),
+            variables: [("2".to_owned(), "two".to_owned())].into(),
+            date_created: Utc::now(),
+            date_updated: Utc::now(),
+        };
+        let values = [("1".to_owned(), "one".to_owned())].into();
+        assert_eq!(template.render(&values), "one and two and {{9}} and {{unclosed");
+    }
+
+    #[test]
+    fn template_sids_are_stable_and_shaped_like_twilios() {
+        let sid = template_sid("appointment_reminder", "ar");
+        assert!(is_sid(&sid, "HX"));
+        assert_eq!(sid, template_sid("appointment_reminder", "ar"));
+        assert_ne!(sid, template_sid("appointment_reminder", "en"));
+        let seeds = seed_templates(Utc::now());
+        let mut sids: Vec<&str> = seeds.iter().map(|t| t.sid.as_str()).collect();
+        sids.dedup();
+        assert_eq!(sids.len(), 6);
+    }
+
+    #[test]
+    fn content_variables_must_be_an_object_of_text() {
+        assert_eq!(parse_content_variables(r#"{"1":"a","2":3}"#).unwrap()["2"], "3");
+        assert!(parse_content_variables(r#"{"1":null}"#).is_none());
+        assert!(parse_content_variables(r#"{"1":true}"#).is_none());
+        assert!(parse_content_variables("").is_none());
+        assert!(parse_content_variables("{}").unwrap().is_empty());
     }
 }

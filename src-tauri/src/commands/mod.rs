@@ -1,5 +1,7 @@
 //! Thin commands: parse, call `wasel-core`, map the error to `{code, params}`.
 
+pub mod channels;
 pub mod messages;
+pub mod providers;
 pub mod settings;
 pub mod status;

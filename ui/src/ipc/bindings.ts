@@ -21,6 +21,20 @@ export const commands = {
 	clearTwilioCredentials: () => typedError<AppStatus, ErrorPayload>(__TAURI_INVOKE("clear_twilio_credentials")),
 	outboxSettings: () => typedError<OutboxSettings, ErrorPayload>(__TAURI_INVOKE("outbox_settings")),
 	saveOutboxSettings: (input: OutboxSettings) => typedError<OutboxSettings, ErrorPayload>(__TAURI_INVOKE("save_outbox_settings", { input })),
+	previewMessage: (input: SendMessageInput) => typedError<MessagePreview, ErrorPayload>(__TAURI_INVOKE("preview_message", { input })),
+	sendMessage: (input: SendMessageInput) => typedError<MessageView[], ErrorPayload>(__TAURI_INVOKE("send_message", { input })),
+	whatsappTemplates: () => typedError<TemplateView[], ErrorPayload>(__TAURI_INVOKE("whatsapp_templates")),
+	refreshWhatsappTemplates: () => typedError<TemplateView[], ErrorPayload>(__TAURI_INVOKE("refresh_whatsapp_templates")),
+	guardianDevices: (guardianId: string) => typedError<DeviceView[], ErrorPayload>(__TAURI_INVOKE("guardian_devices", { guardianId })),
+	sandboxInbox: (channel: MessageChannel | null) => typedError<InboxItem[], ErrorPayload>(__TAURI_INVOKE("sandbox_inbox", { channel })),
+	clearSandboxInbox: () => typedError<null, ErrorPayload>(__TAURI_INVOKE("clear_sandbox_inbox")),
+	simulateReply: (input: InboundInput) => typedError<null, ErrorPayload>(__TAURI_INVOKE("simulate_reply", { input })),
+	listProviders: () => typedError<ProviderView[], ErrorPayload>(__TAURI_INVOKE("list_providers")),
+	saveProvider: (input: ProviderInput) => typedError<ProviderView[], ErrorPayload>(__TAURI_INVOKE("save_provider", { input })),
+	clearProvider: (id: string) => typedError<ProviderView[], ErrorPayload>(__TAURI_INVOKE("clear_provider", { id })),
+	setFailoverOrder: (channel: MessageChannel, ids: string[]) => typedError<ProviderView[], ErrorPayload>(__TAURI_INVOKE("set_failover_order", { channel, ids })),
+	testProvider: (id: string) => typedError<ProviderCheckView, ErrorPayload>(__TAURI_INVOKE("test_provider", { id })),
+	sendProviderTest: (id: string, to: string) => typedError<ProviderCheckView, ErrorPayload>(__TAURI_INVOKE("send_provider_test", { id, to })),
 };
 
 /* Types */
@@ -34,6 +48,12 @@ export type AppStatus = {
 	/**  Why the keychain is unavailable (translate `errors.<code>`). */
 	keychainError: ErrorPayload | null,
 	twilio: TwilioSettingsView,
+};
+
+export type AttachmentInput = {
+	filename: string,
+	contentType: string,
+	dataBase64: string,
 };
 
 /**  One call to a provider, for the message's timeline. */
@@ -52,6 +72,28 @@ export type AttemptView = {
 
 export type Backend = "sqlite" | "postgres";
 
+/**  An estimate before sending: units × the provider's price (set in Settings → Providers). */
+export type CostEstimate = {
+	provider: string,
+	/**  SMS segments, WhatsApp conversations, calls, … */
+	units: number,
+	unitPriceHalalas: number,
+	totalHalalas: number,
+	currency: string,
+};
+
+export type DeviceView = {
+	id: string,
+	/**  `fcm` or `onesignal`. */
+	service: string,
+	label: string | null,
+	language: Language,
+	/**  The token's last characters (the token itself is not shown). */
+	tokenTail: string,
+	disabled: boolean,
+	disabledReason: string | null,
+};
+
 /**  What crosses IPC and the CLI's JSON: a stable code and its parameters. */
 export type ErrorPayload = {
 	code: string,
@@ -68,13 +110,55 @@ export type GuardianView = {
 	phoneDisplay: string,
 	language: Language,
 	beneficiaryName: string | null,
+	email: string | null,
+	/**  Push devices that can still receive. */
+	devices: number,
+};
+
+/**  A reply from a guardian, simulated in the sandbox (opens the WhatsApp window). */
+export type InboundInput = {
+	channel: MessageChannel,
+	from: string,
+	text: string,
+	/**  Which WhatsApp provider the reply arrives through (default: the first in the order). */
+	provider: string | null,
+};
+
+export type InboxAttachment = {
+	filename: string,
+	contentType: string,
+	size: number,
+};
+
+/**  What a recipient would have seen, from the sandbox simulators. */
+export type InboxItem = {
+	id: string,
+	channel: MessageChannel,
+	provider: string,
+	to: string,
+	at: string,
+	/**  The simulator's own status word (`delivered`, `read`, `no-answer`, …). */
+	status: string,
+	/**  Email subject, push title, WhatsApp template name. */
+	title: string | null,
+	/**  SMS/WhatsApp text, email text, push body, the spoken script. */
+	text: string,
+	html: string | null,
+	/**  Email sender as displayed (`مركز واصل <noreply@example.com>`). */
+	from: string | null,
+	language: string | null,
+	attachments: InboxAttachment[],
+	/**  Voice: the voice used and the call's length. */
+	voice: string | null,
+	durationSecs: number | null,
+	errorCode: string | null,
 };
 
 export type KeychainState = "available" | "unavailable";
 
 export type Language = "ar" | "en";
 
-export type MessageChannel = "sms";
+export type MessageChannel = "sms" | "whatsapp" | "email" | "push" | "voice";
 
 export type MessageEventView = {
 	id: string,
@@ -86,7 +170,29 @@ export type MessageEventView = {
 
 export type MessageFilter = {
 	status: MessageStatus | null,
+	channel: MessageChannel | null,
+	provider: string | null,
 	limit: number | null,
+};
+
+/**  What the compose screen shows before sending. */
+export type MessagePreview = {
+	channel: MessageChannel,
+	/**  The address as it will be used (`+9665…`, a lower-cased email). */
+	normalized: string | null,
+	/**  Set when `to` is not empty and not valid for the channel. */
+	addressError: ErrorPayload | null,
+	/**  SMS only: encoding and segments. */
+	sms: SmsPreview | null,
+	/**  The text the recipient will get (a WhatsApp template filled with its parameters). */
+	rendered: string | null,
+	cost: CostEstimate | null,
+	/**  WhatsApp: the customer-service window of this number. */
+	window: WindowView | null,
+	/**  Push: the guardian's devices (disabled ones included, marked). */
+	devices: DeviceView[],
+	/**  What would stop the send (template not approved, outside the window, no devices, …). */
+	problems: ErrorPayload[],
 };
 
 export type MessageStatus = "scheduled" | "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "cancelled" | "expired" | "unknown";
@@ -121,6 +227,8 @@ export type MessageView = {
 	 */
 	nextAttemptAt: string | null,
 	urgent: boolean,
+	/**  Email subject, push title, WhatsApp template name. */
+	title: string | null,
 };
 
 /**  What an operator can do to one message (each is audited). */
@@ -140,6 +248,86 @@ export type OutboxSettings = {
 	backoffBaseSecs: number,
 	backoffMaxSecs: number,
 	quietHours: string | null,
+};
+
+/**  The result of "test connection" or "send a test", explained. */
+export type ProviderCheckView = {
+	provider: string,
+	ok: boolean,
+	/**  Tried against the sandbox simulator (no real credentials saved). */
+	sandbox: boolean,
+	/**  A short detail from the provider (account, balance, message id). */
+	detail: string | null,
+	error: ErrorPayload | null,
+	latencyMs: number,
+};
+
+export type ProviderFieldView = {
+	key: string,
+	/**  Kept in the OS keychain; its value is never sent back. */
+	secret: boolean,
+	required: boolean,
+	/**  Non-secret fields only. */
+	value: string | null,
+	/**  Whether a value is saved. */
+	set: boolean,
+	/**  Shown as a multi-line box (a service-account JSON). */
+	multiline: boolean,
+};
+
+export type ProviderInput = {
+	id: string,
+	/**  Field key → value. An empty secret keeps the saved one. */
+	fields: { [key in string]: string },
+	ratePerSec: number | null,
+	unitPriceHalalas: number | null,
+};
+
+/**  One provider in Settings → Providers. */
+export type ProviderView = {
+	id: string,
+	channel: MessageChannel,
+	/**  Failover position within its channel (0 = first). */
+	position: number,
+	/**  Real credentials saved (else the sandbox simulator stands in). */
+	configured: boolean,
+	fields: ProviderFieldView[],
+	/**  `closed`, `open`, `halfOpen` (the circuit breaker of the route in use). */
+	circuit: string | null,
+	/**  Requests per second this account may make (the limiter's rate). */
+	ratePerSec: number,
+	/**  Price per unit in halalas, for estimates. */
+	unitPriceHalalas: number,
+};
+
+/**  A message on any channel, from the compose screen or the CLI. */
+export type SendMessageInput = {
+	channel: MessageChannel,
+	/**
+	 *  A phone number (SMS, WhatsApp, voice) or an email address; empty for push, which goes to
+	 *  the guardian's registered devices.
+	 */
+	to: string,
+	guardianId: string | null,
+	/**
+	 *  The text: SMS/WhatsApp free text, the email's plain text, the push body, the voice script.
+	 *  Empty for a WhatsApp template (its approved text is used).
+	 */
+	body: string,
+	idempotencyKey: string | null,
+	sendAt: string | null,
+	expiresAt: string | null,
+	urgent: boolean | null,
+	/**  WhatsApp: an approved template and its parameters (`None`: free text inside the window). */
+	template: TemplateFill | null,
+	/**  Email subject; push title. */
+	subject: string | null,
+	/**  Email: an HTML alternative to the text. */
+	html: string | null,
+	/**  Email attachments. */
+	attachments?: AttachmentInput[],
+	/**  Voice: the spoken language (default: the guardian's). */
+	language: Language | null,
 };
 
 export type SendSmsInput = {
@@ -176,6 +364,32 @@ export type SmsPreview = {
 	remaining: number,
 };
 
+export type TemplateFill = {
+	name: string,
+	language: string,
+	params: string[],
+};
+
+/**  Where a template stands with WhatsApp: only `Approved` ones can be sent. */
+export type TemplateStatus = "approved" | "pending" | "rejected" | 
+/**  Paused by WhatsApp for low quality; may come back. */
+"paused" | 
+/**  Permanently disabled after repeated pauses. */
+"disabled" | "unknown";
+
+/**  A WhatsApp template as the provider reported it. */
+export type TemplateView = {
+	provider: string,
+	name: string,
+	language: string,
+	status: TemplateStatus,
+	category: string | null,
+	/**  The approved text with `{{1}}`… placeholders. */
+	body: string,
+	params: number,
+	fetchedAt: string,
+};
+
 export type TwilioCredentialsInput = {
 	accountSid: string,
 	authToken: string,
@@ -187,6 +401,12 @@ export type TwilioSettingsView = {
 	accountSid: string | null,
 	fromNumber: string | null,
 	baseUrl: string,
+};
+
+export type WindowView = {
+	open: boolean,
+	lastInboundAt: string | null,
+	closesAt: string | null,
 };
 
 /* Tauri Specta runtime */

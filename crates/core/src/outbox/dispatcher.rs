@@ -248,6 +248,20 @@ impl Dispatcher {
                 }
             }
             Err(e) => {
+                if let (Content::Push { service, .. }, crate::providers::ProviderError::Unreachable { .. }) =
+                    (&content, &e)
+                {
+                    // The push service says this token is dead: stop sending to the device.
+                    match crate::store::queries::channels::disable_device(&self.db, service, &c.to_address, e.code())
+                        .await
+                    {
+                        Ok(true) => {
+                            tracing::info!(service = %service, "push device disabled: its token is no longer valid")
+                        }
+                        Ok(false) => {}
+                        Err(err) => tracing::warn!(error = %err, "could not disable a dead push device"),
+                    }
+                }
                 let class = e.class();
                 let attempts = u32::try_from(c.attempts).unwrap_or(u32::MAX);
                 let policy = self.config().policy;

@@ -1,8 +1,10 @@
 //! Provider adapters, one file each behind one trait per channel, and the one place where
 //! provider answers are classified as retryable, failover or permanent.
 
+pub mod catalog;
 pub mod email;
 pub mod failover;
+pub mod limit;
 pub mod push;
 pub mod sms;
 pub mod voice;
@@ -72,6 +74,11 @@ pub trait Provider: Send + Sync {
     /// "Test connection": one cheap authenticated call. `Ok` carries a short detail for people
     /// (the account's name, a balance).
     fn check<'a>(&'a self) -> BoxFuture<'a, Result<String, ProviderError>>;
+
+    /// WhatsApp providers list their templates and approval status.
+    fn templates(&self) -> Option<&dyn whatsapp::TemplateSource> {
+        None
+    }
 }
 
 /// What [`Provider::find_sent`] looks for.
@@ -321,10 +328,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_sms_provider_has_a_configured_default_base_url() {
-        for id in [sms::twilio::ID, sms::taqnyat::ID, sms::msegat::ID] {
-            assert!(default_base_url(id).is_some_and(|u| u.starts_with("https://")), "{id}");
+    fn every_http_provider_has_a_configured_default_base_url() {
+        for spec in catalog::PROVIDERS.iter().filter(|p| p.id != "smtp") {
+            let host = if spec.id.starts_with("twilio") { "twilio" } else { spec.id };
+            assert!(default_base_url(host).is_some_and(|u| u.starts_with("https://")), "{}", spec.id);
         }
+        assert!(default_base_url("twilio_content").is_some());
     }
 
     #[test]

@@ -1,1 +1,2 @@
 //! The email channel: one file per provider.
+pub mod smtp;

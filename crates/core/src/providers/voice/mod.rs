@@ -1,1 +1,3 @@
 //! The voice channel: one file per provider.
+
+pub mod twilio;

@@ -175,12 +175,28 @@ pub async fn get(db: &Db, id: Uuid) -> Result<Option<MessageRow>> {
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await?))
 }
 
-/// Newest first; `status` narrows the list.
-pub async fn list(db: &Db, status: Option<MessageStatus>, limit: i64) -> Result<Vec<MessageRow>> {
-    const SQL: &str =
-        select_messages!("WHERE ($1 IS NULL OR m.status = $1) ORDER BY m.created_at DESC, m.id DESC LIMIT $2");
-    let status = status.map(MessageStatus::as_str);
-    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(status).bind(limit).fetch_all(p).await?))
+/// What narrows a message list (each `None` lets everything through).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilter<'a> {
+    pub status: Option<MessageStatus>,
+    pub channel: Option<&'a str>,
+    pub provider: Option<&'a str>,
+}
+
+/// Newest first.
+pub async fn list(db: &Db, filter: ListFilter<'_>, limit: i64) -> Result<Vec<MessageRow>> {
+    const SQL: &str = select_messages!(
+        "WHERE ($1 IS NULL OR m.status = $1) AND ($2 IS NULL OR m.channel = $2) AND ($3 IS NULL OR m.provider = $3) \
+         ORDER BY m.created_at DESC, m.id DESC LIMIT $4"
+    );
+    let status = filter.status.map(MessageStatus::as_str);
+    Ok(on_db!(db, p => sqlx::query_as(SQL)
+        .bind(status)
+        .bind(filter.channel)
+        .bind(filter.provider)
+        .bind(limit)
+        .fetch_all(p)
+        .await?))
 }
 
 /// The earliest time a queued message becomes due, to sleep until then.

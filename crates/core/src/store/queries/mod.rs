@@ -1,5 +1,6 @@
 //! Plain SQL, one file per aggregate. `$1` placeholders work on both SQLite and PostgreSQL.
 
+pub mod channels;
 pub mod guardians;
 pub mod messages;
 pub mod outbox;

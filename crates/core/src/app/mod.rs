@@ -1,6 +1,13 @@
 //! `Wasel`: the one facade the desktop and the CLI call. It opens the database, decides between
 //! the sandbox and real providers, and runs the dispatcher and the status poller.
 
+mod compose;
+mod inbox;
+mod inbox_sources;
+mod providers;
+
+pub use compose::{normalize_email, placeholder_count, render_placeholders};
+
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -10,21 +17,18 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::api::*;
-use crate::domain::sms::{MAX_BODY_CHARS, SmsEncoding, segment_info};
+use crate::domain::sms::SmsEncoding;
 use crate::domain::{Channel, EventSource, MessageStatus, PhoneE164};
 use crate::error::{Error, Result};
 use crate::outbox::dispatcher::SharedRoutes;
 use crate::outbox::reports::Poller;
 use crate::outbox::{Dispatcher, MessageChanged, OutboxConfig, Routes};
-use crate::providers::Provider;
 use crate::providers::failover::{BreakerPolicy, Failover};
-use crate::providers::sms::msegat::MsegatSms;
-use crate::providers::sms::taqnyat::TaqnyatSms;
-use crate::providers::sms::twilio::{self, TwilioSms};
-use crate::providers::{default_base_url, http_client_with_timeout, request_timeout};
+use crate::providers::sms::twilio;
+use crate::providers::default_base_url;
 use crate::secrets::{self, SecretError, SharedSecrets};
 use crate::settings::{self, Language, TwilioSettings};
-use crate::store::queries::{guardians, messages as q};
+use crate::store::queries::{channels, guardians, messages as q};
 use crate::store::{Db, now};
 
 /// How to open Wasel.
@@ -94,6 +98,9 @@ pub struct Wasel {
     lease: Duration,
     breaker: BreakerPolicy,
     outbox: Arc<RwLock<OutboxConfig>>,
+    /// The console's own loopback receiver for the sandbox's callbacks (`http://127.0.0.1:…`).
+    webhook_url: Option<String>,
+    webhook_keys: Arc<RwLock<crate::webhooks::Keys>>,
 }
 
 impl Wasel {
@@ -108,20 +115,30 @@ impl Wasel {
         };
         db.migrate().await?;
         let installation = settings::installation_id(&db).await?;
-        let http = http_client_with_timeout(request_timeout(config.lease));
 
         let sim = if config.sandbox && config.sandbox_url.is_none() { Some(start_sandbox().await?) } else { None };
         let sandbox_url = config.sandbox_url.clone().or_else(|| sim.as_ref().map(wasel_sim::Simulators::base_url));
 
-        let mut routes = Routes::default();
-        if let Some(url) = &sandbox_url {
-            routes.sandbox.insert(Channel::Sms, Arc::new(sandbox_failover(&http, url, config.breaker)));
-        }
+        let routes = Routes::default();
         let twilio_base_url =
             config.twilio_base_url.clone().or_else(|| default_base_url(twilio::ID)).unwrap_or_default();
         let (shutdown, _) = watch::channel(false);
         let (changes, _) = broadcast::channel(1024);
         let outbox = settings::outbox(&db).await?;
+        let webhook_keys = Arc::new(RwLock::new(crate::webhooks::Keys::default()));
+        // The sandbox's simulators call back a receiver of our own on loopback.
+        let webhook_url = match &sandbox_url {
+            Some(_) => {
+                let receiver = crate::webhooks::Receiver {
+                    db: db.clone(),
+                    changes: changes.clone(),
+                    keys: Arc::clone(&webhook_keys),
+                    public_url: String::new(),
+                };
+                Some(crate::webhooks::listen(receiver, "127.0.0.1:0", shutdown.subscribe()).await?)
+            }
+            None => None,
+        };
         let wasel = Self {
             db,
             secrets: config.secrets,
@@ -139,11 +156,15 @@ impl Wasel {
             lease: config.lease,
             breaker: config.breaker,
             outbox: Arc::new(RwLock::new(outbox)),
+            webhook_url,
+            webhook_keys,
         };
-        wasel.load_live_provider().await?;
+        wasel.load_sandbox_routes().await?;
+        wasel.load_live_routes().await?;
         if wasel.is_sandbox() && guardians::count(&wasel.db).await? == 0 {
             seed_demo_families(&wasel.db).await?;
         }
+        wasel.connect_sandbox_callbacks().await;
         Ok(wasel)
     }
 
@@ -198,42 +219,6 @@ impl Wasel {
         self.routes().live.is_empty()
     }
 
-    /// Reads the saved Twilio settings and its token from the keychain. Without a keychain, the
-    /// console stays in the sandbox and says why.
-    async fn load_live_provider(&self) -> Result<()> {
-        let probe = secrets::blocking(&self.secrets, |s| s.probe()).await;
-        self.set_keychain_error(probe.as_ref().err().cloned());
-        let Some(saved) = settings::twilio(&self.db).await? else {
-            self.set_live(Channel::Sms, None);
-            return Ok(());
-        };
-        let account = saved.token_ref.clone();
-        match secrets::blocking(&self.secrets, move |s| s.get(&account)).await {
-            Ok(Some(token)) => {
-                let base = saved.base_url.clone().unwrap_or_else(|| self.twilio_base_url.clone());
-                let provider = TwilioSms::new(
-                    http_client_with_timeout(request_timeout(self.lease)),
-                    &base,
-                    &saved.account_sid,
-                    &token,
-                    &saved.from,
-                );
-                let route = Failover::new(Channel::Sms, vec![Arc::new(provider)], self.breaker);
-                self.set_live(Channel::Sms, Some(Arc::new(route)));
-            }
-            Ok(None) => {
-                tracing::warn!("Twilio is configured but its token is missing from the keychain; staying in sandbox");
-                self.set_live(Channel::Sms, None);
-            }
-            Err(e) => {
-                tracing::warn!(code = e.code(), "keychain unavailable; staying in sandbox");
-                self.set_keychain_error(Some(e));
-                self.set_live(Channel::Sms, None);
-            }
-        }
-        Ok(())
-    }
-
     pub async fn status(&self) -> Result<AppStatus> {
         let language = settings::language(&self.db).await?;
         let saved = settings::twilio(&self.db).await?;
@@ -259,107 +244,14 @@ impl Wasel {
         self.status().await
     }
 
-    pub fn preview_sms(&self, draft: &SmsDraft) -> SmsPreview {
-        let (normalized, phone_error) = if draft.to.trim().is_empty() {
-            (None, None)
-        } else {
-            match PhoneE164::parse_mobile(&draft.to) {
-                Ok(p) => (Some(p.to_string()), None),
-                Err(e) => (None, Some(Error::from(e).payload())),
-            }
-        };
-        let info = segment_info(&draft.body);
-        SmsPreview {
-            normalized,
-            phone_error,
-            encoding: info.encoding,
-            units: info.units,
-            segments: info.segments,
-            remaining: info.remaining,
-        }
-    }
-
-    /// Validates, writes the message (once per idempotency key) and wakes the dispatcher.
-    #[tracing::instrument(skip_all)]
-    pub async fn send_sms(&self, input: SendSmsInput, created_by: Option<&str>) -> Result<MessageView> {
-        let new = self.prepare_sms(input, created_by).await?;
-        let (row, created) = q::enqueue(&self.db, &new).await?;
-        if created {
-            tracing::info!(message_id = %row.id, to = %crate::domain::phone::mask(&row.to_address), "message queued");
-            let _ = self.changes.send(MessageChanged { id: row.id, status: row.status() });
-            self.wake.notify_one();
-        }
-        Ok(to_view(row))
-    }
-
-    /// Checks an SMS and turns it into an outbox row, without writing it: for callers that write
-    /// it in their own transaction ([`q::enqueue_in`]) with the row that caused it.
-    pub async fn prepare_sms(&self, input: SendSmsInput, created_by: Option<&str>) -> Result<q::NewMessage> {
-        let to = PhoneE164::parse_mobile(&input.to)?;
-        let body = input.body.trim();
-        if body.is_empty() {
-            return Err(Error::invalid("body.required"));
-        }
-        if body.chars().count() > MAX_BODY_CHARS {
-            return Err(Error::Invalid { code: "body.too_long", params: vec![("max", MAX_BODY_CHARS.to_string())] });
-        }
-        let guardian_id = match input.guardian_id.as_deref().filter(|s| !s.is_empty()) {
-            Some(id) => {
-                let id = Uuid::parse_str(id).map_err(|_| Error::invalid("guardian.not_found"))?;
-                guardians::get(&self.db, id).await?.ok_or_else(|| Error::invalid("guardian.not_found"))?;
-                Some(id)
-            }
-            None => None,
-        };
-        let key = match input.idempotency_key.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(k) if k.len() > 200 => return Err(Error::invalid("idempotency.invalid")),
-            Some(k) => k.to_owned(),
-            None => Uuid::now_v7().to_string(),
-        };
-        let at = now();
-        if let Some(exp) = input.expires_at
-            && exp <= at
-        {
-            return Err(Error::invalid("schedule.expired"));
-        }
-        if let (Some(send_at), Some(exp)) = (input.send_at, input.expires_at)
-            && exp <= send_at
-        {
-            return Err(Error::invalid("schedule.expires_before_send"));
-        }
-        let urgent = input.urgent.unwrap_or(false);
-        let config = self.outbox_config();
-        let mut not_before = input.send_at.filter(|t| *t > at).unwrap_or(at);
-        if !urgent && let Some(qh) = config.quiet_hours {
-            not_before = qh.next_allowed(not_before);
-        }
-        let status =
-            if input.send_at.is_some_and(|t| t > at) { MessageStatus::Scheduled } else { MessageStatus::Queued };
-        let info = segment_info(body);
-        let new = q::NewMessage {
-            idempotency_key: key,
-            channel: Channel::Sms.as_str(),
-            to_address: to.to_string(),
-            guardian_id,
-            body: body.to_owned(),
-            content: None,
-            encoding: Some(info.encoding.as_str()),
-            segments: i32::try_from(info.segments).unwrap_or(i32::MAX),
-            urgent,
-            sandbox: self.is_sandbox(),
-            max_attempts: i32::try_from(config.policy.max_attempts).unwrap_or(5),
-            created_by: created_by.map(str::to_owned),
-            status,
-            next_attempt_at: not_before,
-            send_at: input.send_at,
-            expires_at: input.expires_at,
-        };
-        Ok(new)
-    }
-
     pub async fn list_messages(&self, filter: MessageFilter) -> Result<Vec<MessageView>> {
         let limit = i64::from(filter.limit.unwrap_or(200).clamp(1, 1000));
-        Ok(q::list(&self.db, filter.status, limit).await?.into_iter().map(to_view).collect())
+        let narrow = q::ListFilter {
+            status: filter.status,
+            channel: filter.channel.map(Channel::as_str),
+            provider: filter.provider.as_deref().filter(|p| !p.is_empty()),
+        };
+        Ok(q::list(&self.db, narrow, limit).await?.into_iter().map(to_view).collect())
     }
 
     pub async fn message(&self, id: &str) -> Result<MessageView> {
@@ -416,6 +308,8 @@ impl Wasel {
                     phone: phone.to_string(),
                     language: Language::parse(&g.preferred_language).unwrap_or(Language::Ar),
                     beneficiary_name: g.beneficiary_name,
+                    email: g.email,
+                    devices: u32::try_from(g.devices).unwrap_or(0),
                 })
             })
             .collect())
@@ -453,7 +347,7 @@ impl Wasel {
             &TwilioSettings { account_sid: sid, from, token_ref, base_url: previous.and_then(|p| p.base_url) },
         )
         .await?;
-        self.load_live_provider().await?;
+        self.load_live_routes().await?;
         self.status().await
     }
 
@@ -476,7 +370,7 @@ impl Wasel {
             saved.base_url = url;
             settings::set_twilio(&self.db, &saved).await?;
         }
-        self.load_live_provider().await
+        self.load_live_routes().await
     }
 
     fn outbox_config(&self) -> OutboxConfig {
@@ -609,7 +503,12 @@ impl Wasel {
     /// Messages an operator must look at: outcome unknown and the provider cannot be asked, or
     /// not yet reconciled.
     pub async fn needs_attention(&self) -> Result<Vec<MessageView>> {
-        self.list_messages(MessageFilter { status: Some(MessageStatus::Unknown), limit: Some(500) }).await
+        self.list_messages(MessageFilter {
+            status: Some(MessageStatus::Unknown),
+            limit: Some(500),
+            ..MessageFilter::default()
+        })
+        .await
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<MessageChanged> {
@@ -668,57 +567,57 @@ impl Wasel {
     }
 }
 
-/// The sandbox's SMS route: the Twilio, Taqnyat and Msegat simulators in failover order.
-fn sandbox_failover(http: &reqwest::Client, url: &str, breaker: BreakerPolicy) -> Failover {
-    use wasel_sim::{msegat, taqnyat, twilio};
-    let providers: Vec<Arc<dyn Provider>> = vec![
-        Arc::new(TwilioSms::new(
-            http.clone(),
-            url,
-            twilio::SANDBOX_ACCOUNT_SID,
-            twilio::SANDBOX_AUTH_TOKEN,
-            twilio::SANDBOX_FROM,
-        )),
-        Arc::new(TaqnyatSms::new(http.clone(), url, taqnyat::SANDBOX_BEARER_TOKEN, taqnyat::SANDBOX_SENDER)),
-        Arc::new(MsegatSms::new(
-            http.clone(),
-            url,
-            msegat::SANDBOX_USERNAME,
-            msegat::SANDBOX_API_KEY,
-            msegat::SANDBOX_SENDER,
-        )),
-    ];
-    Failover::new(Channel::Sms, providers, breaker)
-}
-
 async fn start_sandbox() -> Result<wasel_sim::Simulators> {
     wasel_sim::start(wasel_sim::SimOptions::default())
         .await
         .map_err(|e| Error::Internal(format!("cannot start the sandbox simulators: {e}")))
 }
 
-/// Invented families with reserved-style numbers (0555 00xx xxx) so a new user can try the
-/// sandbox at once. Only ever seeded into an empty sandbox database.
+/// Invented families with reserved-style numbers (0555 00xx xxx), example.com addresses and
+/// sandbox push devices, so a new user can try every channel at once. Only ever seeded into an
+/// empty sandbox database.
 async fn seed_demo_families(db: &Db) -> Result<()> {
-    const FAMILIES: [(&str, &str, &str, &str); 4] = [
-        ("ريم الحربي", "نورة الحربي", "+966555001201", "ar"),
-        ("سلمان القحطاني", "خالد القحطاني", "+966555001202", "ar"),
-        ("لين الزهراني", "سارة الزهراني", "+966555001203", "en"),
-        ("عمر الدوسري", "فهد الدوسري", "+966555000003", "ar"),
+    const FAMILIES: [(&str, &str, &str, &str, &str); 4] = [
+        ("ريم الحربي", "نورة الحربي", "+966555001201", "noura.alharbi@example.com", "ar"),
+        ("سلمان القحطاني", "خالد القحطاني", "+966555001202", "khalid.alqahtani@example.com", "ar"),
+        ("لين الزهراني", "سارة الزهراني", "+966555001203", "sarah.alzahrani@example.com", "en"),
+        ("عمر الدوسري", "فهد الدوسري", "+966555000003", "fahad.aldosari@example.com", "ar"),
     ];
-    for (child, guardian, phone, lang) in FAMILIES {
-        guardians::insert_family(db, child, guardian, phone, lang).await?;
+    for (n, (child, guardian, phone, email, lang)) in FAMILIES.into_iter().enumerate() {
+        let id = guardians::insert_family(db, child, guardian, phone, Some(email), lang).await?;
+        let token = format!("sandbox-fcm-{n}-{}", Uuid::now_v7().simple());
+        channels::upsert_device(db, id, "fcm", &token, lang, Some("Android")).await?;
+        if n == 0 {
+            let subscription = Uuid::now_v7().to_string();
+            channels::upsert_device(db, id, "onesignal", &subscription, "en", Some("iPad")).await?;
+        }
     }
     Ok(())
 }
 
-fn to_view(row: q::MessageRow) -> MessageView {
-    let to = PhoneE164::from_stored(row.to_address.clone());
+pub(crate) fn to_view(row: q::MessageRow) -> MessageView {
+    let channel = Channel::parse(&row.channel).unwrap_or(Channel::Sms);
+    let content = crate::domain::Content::from_stored(channel, row.content.as_deref());
+    let title = match &content {
+        crate::domain::Content::Email { subject, .. } => Some(subject.clone()),
+        crate::domain::Content::Push { title, .. } => Some(title.clone()),
+        crate::domain::Content::Whatsapp { template: Some(t) } => Some(format!("{} ({})", t.name, t.language)),
+        _ => None,
+    };
+    let to_display = match channel {
+        Channel::Sms | Channel::Whatsapp | Channel::Voice => PhoneE164::from_stored(row.to_address.clone()).display(),
+        Channel::Email => row.to_address.clone(),
+        // A device token says nothing to people: show its last characters.
+        Channel::Push => format!(
+            "…{}",
+            row.to_address.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect::<String>()
+        ),
+    };
     let waiting = matches!(row.status(), MessageStatus::Queued | MessageStatus::Scheduled);
     MessageView {
         id: row.id.to_string(),
-        channel: Channel::parse(&row.channel).unwrap_or(Channel::Sms),
-        to_display: to.display(),
+        channel,
+        to_display,
         to: row.to_address.clone(),
         guardian_name: row.guardian_name.clone(),
         status: row.status(),
@@ -738,5 +637,6 @@ fn to_view(row: q::MessageRow) -> MessageView {
         expires_at: row.expires_at,
         next_attempt_at: waiting.then_some(row.next_attempt_at),
         urgent: row.urgent,
+        title,
     }
 }

@@ -1,0 +1,69 @@
+use tauri::State;
+use wasel_core::ErrorPayload;
+use wasel_core::api::{
+    DeviceView, InboundInput, InboxItem, MessagePreview, MessageView, SendMessageInput, TemplateView,
+};
+use wasel_core::domain::Channel;
+
+use crate::Console;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_message(
+    console: State<'_, Console>,
+    input: SendMessageInput,
+) -> Result<MessagePreview, ErrorPayload> {
+    Ok(console.wasel()?.preview_message(&input).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn send_message(
+    console: State<'_, Console>,
+    input: SendMessageInput,
+) -> Result<Vec<MessageView>, ErrorPayload> {
+    Ok(console.wasel()?.send_message(input, Some("console")).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn whatsapp_templates(console: State<'_, Console>) -> Result<Vec<TemplateView>, ErrorPayload> {
+    Ok(console.wasel()?.whatsapp_templates().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh_whatsapp_templates(console: State<'_, Console>) -> Result<Vec<TemplateView>, ErrorPayload> {
+    Ok(console.wasel()?.refresh_whatsapp_templates().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn guardian_devices(
+    console: State<'_, Console>,
+    guardian_id: String,
+) -> Result<Vec<DeviceView>, ErrorPayload> {
+    Ok(console.wasel()?.guardian_devices(&guardian_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sandbox_inbox(
+    console: State<'_, Console>,
+    channel: Option<Channel>,
+) -> Result<Vec<InboxItem>, ErrorPayload> {
+    Ok(console.wasel()?.sandbox_inbox(channel).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn clear_sandbox_inbox(console: State<'_, Console>) -> Result<(), ErrorPayload> {
+    Ok(console.wasel()?.clear_sandbox_inbox().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn simulate_reply(console: State<'_, Console>, input: InboundInput) -> Result<(), ErrorPayload> {
+    Ok(console.wasel()?.simulate_reply(input).await?)
+}

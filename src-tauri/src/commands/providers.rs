@@ -1,0 +1,54 @@
+use tauri::State;
+use wasel_core::ErrorPayload;
+use wasel_core::api::{ProviderCheckView, ProviderInput, ProviderView};
+use wasel_core::domain::Channel;
+
+use crate::Console;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_providers(console: State<'_, Console>) -> Result<Vec<ProviderView>, ErrorPayload> {
+    Ok(console.wasel()?.list_providers().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, fields(provider = %input.id))]
+pub async fn save_provider(
+    console: State<'_, Console>,
+    input: ProviderInput,
+) -> Result<Vec<ProviderView>, ErrorPayload> {
+    Ok(console.wasel()?.save_provider(input, "console").await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn clear_provider(console: State<'_, Console>, id: String) -> Result<Vec<ProviderView>, ErrorPayload> {
+    Ok(console.wasel()?.clear_provider(&id, "console").await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_failover_order(
+    console: State<'_, Console>,
+    channel: Channel,
+    ids: Vec<String>,
+) -> Result<Vec<ProviderView>, ErrorPayload> {
+    Ok(console.wasel()?.set_failover_order(channel, ids, "console").await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn test_provider(console: State<'_, Console>, id: String) -> Result<ProviderCheckView, ErrorPayload> {
+    Ok(console.wasel()?.test_provider(&id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn send_provider_test(
+    console: State<'_, Console>,
+    id: String,
+    to: String,
+) -> Result<ProviderCheckView, ErrorPayload> {
+    Ok(console.wasel()?.send_provider_test(&id, &to, "console").await?)
+}

@@ -1,0 +1,337 @@
+//! Every channel end to end through the app (compose checks → outbox → dispatcher → simulator →
+//! status by webhook or poll → sandbox inbox), on both databases, and the webhook receiver's
+//! refusal of forged and replayed callbacks.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use base64::Engine;
+use wasel_core::Wasel;
+use wasel_core::api::{AttachmentInput, InboundInput, MessageView, SendMessageInput, TemplateFill};
+use wasel_core::domain::{Channel, MessageStatus};
+
+fn input(channel: Channel, to: &str, body: &str) -> SendMessageInput {
+    SendMessageInput {
+        channel,
+        to: to.into(),
+        guardian_id: None,
+        body: body.into(),
+        idempotency_key: None,
+        send_at: None,
+        expires_at: None,
+        urgent: None,
+        template: None,
+        subject: None,
+        html: None,
+        attachments: Vec::new(),
+        language: None,
+    }
+}
+
+async fn wait(wasel: &Wasel, m: &MessageView, statuses: &[MessageStatus]) -> MessageView {
+    wasel.wait_for(&m.id, statuses, Duration::from_secs(20)).await.unwrap()
+}
+
+const FINAL: [MessageStatus; 3] = [MessageStatus::Delivered, MessageStatus::Read, MessageStatus::Failed];
+
+async fn guardian(wasel: &Wasel, phone: &str) -> wasel_core::api::GuardianView {
+    wasel.list_guardians().await.unwrap().into_iter().find(|g| g.phone == phone).unwrap()
+}
+
+#[tokio::test]
+async fn every_channel_reaches_its_simulator_and_reports_back() {
+    for db in wasel_tests::databases().await {
+        let wasel = wasel_tests::open(&db).await;
+        wasel.start_background();
+        let noura = guardian(&wasel, "+966555001201").await;
+
+        // WhatsApp: an approved template through Meta (first in the order), read receipt by webhook.
+        let templates = wasel.whatsapp_templates().await.unwrap();
+        assert!(templates.iter().any(|t| t.provider == "meta" && t.name == "appointment_reminder"), "{}", db.name);
+        let mut wa = input(Channel::Whatsapp, "0555001201", "");
+        wa.template = Some(TemplateFill {
+            name: "appointment_reminder".into(),
+            language: "ar".into(),
+            params: vec!["ريم".into(), "الأحد".into(), "10:30".into()],
+        });
+        let preview = wasel.preview_message(&wa).await.unwrap();
+        assert!(preview.problems.is_empty(), "{:?}", preview.problems);
+        assert!(preview.rendered.as_deref().unwrap().contains("ريم"));
+        let sent = wasel.send_message(wa, Some("test")).await.unwrap().remove(0);
+        let done = wait(&wasel, &sent, &[MessageStatus::Read, MessageStatus::Failed]).await;
+        assert_eq!((done.status, done.provider.as_deref()), (MessageStatus::Read, Some("meta")), "{}", db.name);
+
+        // WhatsApp free text: refused outside the window, allowed once the guardian wrote.
+        let free = input(Channel::Whatsapp, "0555001202", "شكرًا لتواصلكم");
+        assert_eq!(wasel.send_message(free.clone(), None).await.unwrap_err().code(), "whatsapp.outside_window");
+        wasel
+            .simulate_reply(InboundInput {
+                channel: Channel::Whatsapp,
+                from: "0555001202".into(),
+                text: "متى الموعد؟".into(),
+                provider: None,
+            })
+            .await
+            .unwrap();
+        let window = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let w = wasel.whatsapp_window("+966555001202").await.unwrap();
+                if w.open {
+                    return w;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await
+        .expect("the inbound webhook opens the window");
+        assert!(window.closes_at.is_some());
+        let free_sent = wasel.send_message(free, None).await.unwrap().remove(0);
+        assert_ne!(wait(&wasel, &free_sent, &FINAL).await.status, MessageStatus::Failed);
+
+        // Email with an Arabic subject and a PDF attachment.
+        let mut email = input(Channel::Email, "", "نذكّركم بموعد الغد.");
+        email.guardian_id = Some(noura.id.clone());
+        email.subject = Some("تذكير بالموعد".into());
+        email.html = Some("<p>نذكّركم بموعد <b>الغد</b>.</p>".into());
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+        email.attachments.push(AttachmentInput {
+            filename: "تقرير.pdf".into(),
+            content_type: "application/pdf".into(),
+            data_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
+        });
+        let mail = wasel.send_message(email, None).await.unwrap().remove(0);
+        let mail = wait(&wasel, &mail, &[MessageStatus::Sent, MessageStatus::Failed]).await;
+        assert_eq!(mail.status, MessageStatus::Sent, "{:?}", mail.error);
+        assert_eq!(mail.to, "noura.alharbi@example.com");
+
+        // Push: one message per device of the guardian (two for Noura: FCM and OneSignal).
+        let mut push = input(Channel::Push, "", "تم تأكيد الموعد");
+        push.guardian_id = Some(noura.id.clone());
+        push.subject = Some("واصل".into());
+        let pushes = wasel.send_message(push, None).await.unwrap();
+        assert_eq!(pushes.len(), 2);
+        for p in &pushes {
+            let p = wait(&wasel, p, &[MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Failed]).await;
+            assert_ne!(p.status, MessageStatus::Failed, "{:?}", p.error);
+        }
+
+        // Voice: answered → delivered; a number the simulator keeps busy → failed with "busy".
+        let call =
+            wasel.send_message(input(Channel::Voice, "0555001201", "موعدكم غدًا الساعة العاشرة"), None).await.unwrap();
+        let call = wait(&wasel, &call[0], &FINAL).await;
+        assert_eq!(call.status, MessageStatus::Delivered, "{}: {:?}", db.name, call.error);
+        let busy = wasel.send_message(input(Channel::Voice, "0555000001", "موعدكم غدًا"), None).await.unwrap();
+        let busy = wait(&wasel, &busy[0], &FINAL).await;
+        assert_eq!(busy.status, MessageStatus::Failed);
+        assert_eq!(busy.error.unwrap().params.get("code").map(String::as_str), Some("busy"));
+
+        // The sandbox inbox shows what each recipient saw.
+        let inbox = wasel.sandbox_inbox(None).await.unwrap();
+        for channel in [Channel::Whatsapp, Channel::Email, Channel::Push, Channel::Voice] {
+            assert!(inbox.iter().any(|i| i.channel == channel), "{channel:?} missing from the inbox");
+        }
+        let email_item = inbox.iter().find(|i| i.channel == Channel::Email).unwrap();
+        assert_eq!(email_item.title.as_deref(), Some("تذكير بالموعد"));
+        assert_eq!(email_item.attachments[0].filename, "تقرير.pdf");
+        assert_eq!(email_item.attachments[0].size as usize, pdf.len());
+        let wa_item = inbox.iter().find(|i| i.channel == Channel::Whatsapp && i.title.is_some()).unwrap();
+        assert!(wa_item.text.contains("ريم") && wa_item.text.contains("10:30"), "{}", wa_item.text);
+        let call_item = inbox.iter().find(|i| i.channel == Channel::Voice && i.status == "completed").unwrap();
+        assert!(call_item.text.contains("موعدكم"), "{call_item:?}");
+
+        // The channel filter of the message list.
+        let voice_only = wasel
+            .list_messages(wasel_core::api::MessageFilter { channel: Some(Channel::Voice), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(voice_only.len(), 2);
+        wasel.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn compose_refuses_bad_input_per_channel_with_its_code() {
+    for db in wasel_tests::databases().await {
+        let wasel = wasel_tests::open(&db).await;
+        let noura = guardian(&wasel, "+966555001201").await;
+        let code = |r: wasel_core::Result<Vec<MessageView>>| r.unwrap_err().code();
+
+        assert_eq!(code(wasel.send_message(input(Channel::Email, "not-an-address", "x"), None).await), "email.invalid");
+        let mut no_subject = input(Channel::Email, "guardian@example.com", "x");
+        no_subject.subject = Some("  ".into());
+        assert_eq!(code(wasel.send_message(no_subject, None).await), "subject.required");
+        let mut big = input(Channel::Email, "guardian@example.com", "x");
+        big.subject = Some("s".into());
+        big.attachments.push(AttachmentInput {
+            filename: "big.pdf".into(),
+            content_type: "application/pdf".into(),
+            data_base64: base64::engine::general_purpose::STANDARD.encode(vec![0u8; 11 * 1024 * 1024]),
+        });
+        assert_eq!(code(wasel.send_message(big, None).await), "attachment.too_large");
+
+        let mut pending = input(Channel::Whatsapp, "0555001201", "");
+        pending.template = Some(TemplateFill { name: "payment_due".into(), language: "ar".into(), params: vec![] });
+        assert_eq!(code(wasel.send_message(pending, None).await), "template.not_approved");
+        let mut few = input(Channel::Whatsapp, "0555001201", "");
+        few.template = Some(TemplateFill {
+            name: "appointment_reminder".into(),
+            language: "ar".into(),
+            params: vec!["ريم".into()],
+        });
+        assert_eq!(code(wasel.send_message(few, None).await), "template.params");
+
+        let mut push = input(Channel::Push, "", "x");
+        push.subject = Some("t".into());
+        assert_eq!(code(wasel.send_message(push.clone(), None).await), "push.guardian_required");
+        push.subject = None;
+        push.guardian_id = Some(noura.id.clone());
+        assert_eq!(code(wasel.send_message(push, None).await), "title.required");
+
+        assert_eq!(code(wasel.send_message(input(Channel::Voice, "0112345678", "x"), None).await), "phone.not_mobile");
+        // Nothing was written by any of them.
+        assert!(wasel.list_messages(Default::default()).await.unwrap().is_empty(), "{}", db.name);
+    }
+}
+
+#[tokio::test]
+async fn a_dead_push_token_disables_the_device() {
+    for db in wasel_tests::databases().await {
+        let wasel = wasel_tests::open(&db).await;
+        wasel.start_background();
+        let khalid = guardian(&wasel, "+966555001202").await;
+        let device = wasel.guardian_devices(&khalid.id).await.unwrap().remove(0);
+        let token =
+            wasel_core::store::queries::channels::devices_of(wasel.db(), uuid::Uuid::parse_str(&khalid.id).unwrap())
+                .await
+                .unwrap()
+                .remove(0)
+                .token;
+        let sim = wasel.simulators().unwrap().base_url();
+        reqwest::Client::new()
+            .delete(format!("{sim}/_sim/fcm/devices/{token}"))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+
+        let mut push = input(Channel::Push, "", "x");
+        push.guardian_id = Some(khalid.id.clone());
+        push.subject = Some("t".into());
+        let sent = wasel.send_message(push.clone(), None).await.unwrap().remove(0);
+        let done = wait(&wasel, &sent, &FINAL).await;
+        assert_eq!(done.status, MessageStatus::Failed);
+        assert_eq!(done.error.unwrap().code, "provider.unreachable");
+        let after = wasel.guardian_devices(&khalid.id).await.unwrap();
+        assert!(after.iter().find(|d| d.id == device.id).unwrap().disabled, "{}", db.name);
+        // Khalid has no other device: the next push is refused before anything is written.
+        assert_eq!(wasel.send_message(push, None).await.unwrap_err().code(), "push.no_devices");
+        wasel.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn providers_are_listed_checked_and_reordered() {
+    for db in wasel_tests::databases().await {
+        let wasel = wasel_tests::open(&db).await;
+        wasel.start_background();
+        let providers = wasel.list_providers().await.unwrap();
+        assert_eq!(providers.len(), 9);
+        for p in &providers {
+            assert!(!p.configured, "{} has no real credentials", p.id);
+            let check = wasel.test_provider(&p.id).await.unwrap();
+            assert!(check.sandbox);
+            match p.id.as_str() {
+                "msegat" => assert_eq!(check.error.unwrap().code, "provider.check_unsupported"),
+                _ => assert!(check.ok, "{}: {:?}", p.id, check.error),
+            }
+        }
+        // Twilio first for WhatsApp: a template now goes through Twilio's Content API.
+        let view = wasel
+            .set_failover_order(Channel::Whatsapp, vec!["twilio_whatsapp".into(), "meta".into()], "test")
+            .await
+            .unwrap();
+        let first = view.iter().find(|p| p.channel == Channel::Whatsapp && p.position == 0).unwrap();
+        assert_eq!(first.id, "twilio_whatsapp");
+        wasel.refresh_whatsapp_templates().await.unwrap();
+        let mut wa = input(Channel::Whatsapp, "0555001203", "");
+        wa.template = Some(TemplateFill {
+            name: "appointment_reminder".into(),
+            language: "en".into(),
+            params: vec!["Leen".into(), "Sunday".into(), "10:30".into()],
+        });
+        let sent = wasel.send_message(wa, None).await.unwrap().remove(0);
+        let done = wait(&wasel, &sent, &[MessageStatus::Delivered, MessageStatus::Read, MessageStatus::Failed]).await;
+        assert_eq!(done.provider.as_deref(), Some("twilio_whatsapp"), "{:?}", done.error);
+        assert_ne!(done.status, MessageStatus::Failed, "{:?}", done.error);
+
+        // A wrong field is refused with its name, and nothing is saved.
+        let bad = wasel_core::api::ProviderInput {
+            id: "taqnyat".into(),
+            fields: [("token".to_owned(), "t0k3n".to_owned()), ("sender".to_owned(), "way too long sender".to_owned())]
+                .into(),
+            rate_per_sec: None,
+            unit_price_halalas: None,
+        };
+        assert_eq!(wasel.save_provider(bad, "test").await.unwrap_err().code(), "credentials.from_invalid");
+        assert!(!wasel.list_providers().await.unwrap().iter().find(|p| p.id == "taqnyat").unwrap().configured);
+        wasel.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn forged_and_replayed_callbacks_are_refused() {
+    let db = wasel_tests::databases().await.remove(0);
+    let wasel = wasel_tests::open(&db).await;
+    let hooks = wasel.webhook_url().unwrap();
+    let http = reqwest::Client::new();
+
+    // Twilio: a status callback signed with the wrong token.
+    let url = format!("{hooks}{}", wasel_core::webhooks::TWILIO_STATUS_PATH);
+    let params =
+        vec![("MessageSid".to_owned(), "SM123".to_owned()), ("MessageStatus".to_owned(), "delivered".to_owned())];
+    let forged = wasel_core::webhooks::twilio_signature("not-the-token", &url, &params);
+    let answer = http.post(&url).header("X-Twilio-Signature", forged).form(&params).send().await.unwrap();
+    assert_eq!(answer.status(), 403);
+    let answer = http.post(&url).form(&params).send().await.unwrap();
+    assert_eq!(answer.status(), 403, "no signature at all");
+    // Rightly signed: taken once, refused the second time.
+    let good = wasel_core::webhooks::twilio_signature(wasel_sim::twilio::SANDBOX_AUTH_TOKEN, &url, &params);
+    let first = http.post(&url).header("X-Twilio-Signature", &good).form(&params).send().await.unwrap();
+    assert!(first.status().is_success(), "{}", first.status());
+    let replay = http.post(&url).header("X-Twilio-Signature", &good).form(&params).send().await.unwrap();
+    assert_eq!(replay.status(), 409);
+
+    // Meta: wrong signature; replay; verification handshake with a wrong token.
+    let meta_url = format!("{hooks}{}", wasel_core::webhooks::META_PATH);
+    let body = serde_json::json!({ "object": "whatsapp_business_account", "entry": [] }).to_string();
+    let forged = http
+        .post(&meta_url)
+        .header("X-Hub-Signature-256", wasel_sim::meta::meta_signature("wrong-secret", body.as_bytes()))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let signature = wasel_sim::meta::meta_signature(wasel_sim::meta::SANDBOX_APP_SECRET, body.as_bytes());
+    let ok = http.post(&meta_url).header("X-Hub-Signature-256", &signature).body(body.clone()).send().await.unwrap();
+    assert!(ok.status().is_success(), "{}", ok.status());
+    let replay = http.post(&meta_url).header("X-Hub-Signature-256", &signature).body(body).send().await.unwrap();
+    assert_eq!(replay.status(), 409);
+    let challenge = http
+        .get(format!("{meta_url}?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=42"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(challenge.status(), 403);
+    let challenge = http
+        .get(format!(
+            "{meta_url}?hub.mode=subscribe&hub.verify_token={}&hub.challenge=42",
+            wasel_sim::meta::SANDBOX_VERIFY_TOKEN
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(challenge.text().await.unwrap(), "42");
+}
