@@ -281,6 +281,33 @@ async fn providers_are_listed_checked_and_reordered() {
 }
 
 #[tokio::test]
+async fn the_cost_is_estimated_before_sending_from_the_providers_price() {
+    let db = wasel_tests::databases().await.remove(0);
+    let wasel = wasel_tests::open(&db).await;
+    // 71 Arabic characters: two UCS-2 segments.
+    let long = "ت".repeat(71);
+    let preview = wasel.preview_message(&input(Channel::Sms, "0555001234", &long)).await.unwrap();
+    let cost = preview.cost.unwrap();
+    assert_eq!((cost.provider.as_str(), cost.units, cost.currency.as_str()), ("twilio", 2, "SAR"));
+    assert_eq!(cost.total_halalas, 2 * cost.unit_price_halalas);
+    // The price is the centre's contract price, set in Settings → Providers.
+    let input_price = wasel_core::api::ProviderInput {
+        id: "twilio".into(),
+        fields: Default::default(),
+        rate_per_sec: None,
+        unit_price_halalas: Some(6),
+    };
+    wasel.save_provider(input_price, "test").await.unwrap();
+    let preview = wasel.preview_message(&input(Channel::Sms, "0555001234", &long)).await.unwrap();
+    assert_eq!(preview.cost.unwrap().total_halalas, 12);
+    let order = vec!["taqnyat".to_owned(), "twilio".to_owned(), "msegat".to_owned()];
+    wasel.set_failover_order(Channel::Sms, order, "test").await.unwrap();
+    let preview = wasel.preview_message(&input(Channel::Sms, "0555001234", "short")).await.unwrap();
+    let cost = preview.cost.unwrap();
+    assert_eq!((cost.provider.as_str(), cost.units, cost.total_halalas), ("taqnyat", 1, cost.unit_price_halalas));
+}
+
+#[tokio::test]
 async fn forged_and_replayed_callbacks_are_refused() {
     let db = wasel_tests::databases().await.remove(0);
     let wasel = wasel_tests::open(&db).await;

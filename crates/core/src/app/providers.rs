@@ -217,9 +217,11 @@ impl Wasel {
     /// Every field is checked first, so nothing is saved when one is wrong.
     pub async fn save_provider(&self, input: ProviderInput, actor: &str) -> Result<Vec<ProviderView>> {
         let spec = catalog::spec(&input.id).ok_or(Error::NotFound { what: "provider" })?;
+        // Only the rate or the price: no credentials involved (a sandbox provider has a price too).
+        let numbers_only = input.fields.values().all(|v| v.trim().is_empty());
         let mut plain = Vec::new();
         let mut secret = Vec::new();
-        for f in spec.fields {
+        for f in spec.fields.iter().filter(|_| !numbers_only) {
             let raw = input.fields.get(f.key).map(|v| v.trim().to_owned()).unwrap_or_default();
             if f.secret {
                 let saved = kv::get(&self.db, &key(spec.id, &format!("{}_ref", f.key))).await?.is_some();
