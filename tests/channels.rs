@@ -362,3 +362,58 @@ async fn forged_and_replayed_callbacks_are_refused() {
         .unwrap();
     assert_eq!(challenge.text().await.unwrap(), "42");
 }
+
+#[tokio::test]
+async fn a_configured_provider_takes_its_channel_live_while_the_others_stay_in_the_sandbox() {
+    for db in wasel_tests::databases().await {
+        let wasel = wasel_tests::open(&db).await;
+        wasel.start_background();
+        let sim = wasel.simulators().unwrap().base_url();
+        // Real-credential Taqnyat, pointed at the simulator (as a test stand-in for api.taqnyat.sa).
+        let fields = [
+            ("token", wasel_sim::taqnyat::SANDBOX_BEARER_TOKEN),
+            ("sender", wasel_sim::taqnyat::SANDBOX_SENDER),
+            ("base_url", sim.as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let saved = wasel
+            .save_provider(
+                wasel_core::api::ProviderInput {
+                    id: "taqnyat".into(),
+                    fields,
+                    rate_per_sec: Some(5),
+                    unit_price_halalas: None,
+                },
+                "test",
+            )
+            .await
+            .unwrap();
+        let taqnyat = saved.iter().find(|p| p.id == "taqnyat").unwrap();
+        assert!(taqnyat.configured && taqnyat.rate_per_sec == 5);
+        // The token went to the keychain; the settings table holds only its reference.
+        let settings: Vec<(String, String)> = match wasel.db() {
+            wasel_core::store::Db::Sqlite(p) => {
+                sqlx::query_as("SELECT key, value FROM communication_settings").fetch_all(p).await.unwrap()
+            }
+            wasel_core::store::Db::Postgres(p) => {
+                sqlx::query_as("SELECT key, value FROM communication_settings").fetch_all(p).await.unwrap()
+            }
+        };
+        assert!(settings.iter().all(|(_, v)| !v.contains(wasel_sim::taqnyat::SANDBOX_BEARER_TOKEN)), "{}", db.name);
+
+        let sms = wasel.send_message(input(Channel::Sms, "0555001299", "live"), None).await.unwrap().remove(0);
+        assert!(!sms.sandbox);
+        let sms = wait(&wasel, &sms, &[MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Failed]).await;
+        assert_eq!(sms.provider.as_deref(), Some("taqnyat"), "{:?}", sms.error);
+        let voice = wasel.send_message(input(Channel::Voice, "0555001299", "تجربة"), None).await.unwrap().remove(0);
+        assert!(voice.sandbox, "no voice provider is configured: the call stays in the sandbox");
+
+        // Forgetting it sends SMS back to the sandbox.
+        wasel.clear_provider("taqnyat", "test").await.unwrap();
+        let again = wasel.send_message(input(Channel::Sms, "0555001298", "sandbox"), None).await.unwrap().remove(0);
+        assert!(again.sandbox);
+        wasel.stop().await;
+    }
+}

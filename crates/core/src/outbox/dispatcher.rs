@@ -32,11 +32,6 @@ impl Routes {
     pub fn for_message(&self, channel: Channel, sandbox: bool) -> Option<Arc<Failover>> {
         if sandbox { self.sandbox.get(&channel).cloned() } else { self.live.get(&channel).cloned() }
     }
-
-    /// Every provider of every route, once each (sandbox and live may share an id, not an instance).
-    pub fn all_providers(&self) -> Vec<Arc<dyn Provider>> {
-        self.sandbox.values().chain(self.live.values()).flat_map(|route| route.providers().cloned()).collect()
-    }
 }
 
 pub type SharedRoutes = Arc<RwLock<Routes>>;

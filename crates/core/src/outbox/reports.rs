@@ -30,8 +30,12 @@ impl Poller {
         };
         let since = now() - chrono::Duration::hours(48);
         let mut changed = 0;
-        for provider in routes.all_providers() {
-            let waiting = q::awaiting_report(&self.db, provider.id(), since, 200).await?;
+        let members =
+            routes.sandbox.values().flat_map(|r| r.providers().map(|p| (p.clone(), true)).collect::<Vec<_>>()).chain(
+                routes.live.values().flat_map(|r| r.providers().map(|p| (p.clone(), false)).collect::<Vec<_>>()),
+            );
+        for (provider, sandbox) in members.collect::<Vec<_>>() {
+            let waiting = q::awaiting_report(&self.db, provider.id(), sandbox, since, 200).await?;
             for (id, provider_message_id) in waiting {
                 match provider.poll_status(&provider_message_id).await {
                     Ok(Some(report)) if report.status != MessageStatus::Sent => {

@@ -410,11 +410,19 @@ pub async fn attempts(db: &Db, message_id: Uuid) -> Result<Vec<AttemptRow>> {
 }
 
 /// Messages a provider accepted and may still report on, oldest first.
-pub async fn awaiting_report(db: &Db, provider: &str, since: DateTime<Utc>, limit: i64) -> Result<Vec<(Uuid, String)>> {
+/// Messages a provider took and has not reported on yet; sandbox ones only to the simulators'
+/// stand-in, real ones only to the real provider.
+pub async fn awaiting_report(
+    db: &Db,
+    provider: &str,
+    sandbox: bool,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(Uuid, String)>> {
     const SQL: &str = "SELECT id, provider_message_id FROM messages \
-         WHERE status = 'sent' AND provider = $1 AND provider_message_id IS NOT NULL AND sent_at > $2 \
+         WHERE status = 'sent' AND provider = $1 AND sandbox = $4 AND provider_message_id IS NOT NULL AND sent_at > $2 \
          ORDER BY sent_at LIMIT $3";
-    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(provider).bind(since).bind(limit).fetch_all(p).await?))
+    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(provider).bind(since).bind(limit).bind(sandbox).fetch_all(p).await?))
 }
 
 /// Provider ids already matched to messages to `to`, so reconciliation never claims one twice.
