@@ -417,3 +417,29 @@ async fn a_configured_provider_takes_its_channel_live_while_the_others_stay_in_t
         wasel.stop().await;
     }
 }
+
+#[tokio::test]
+async fn wasel_serve_checks_signatures_against_its_public_url() {
+    let db = wasel_tests::databases().await.remove(0);
+    let wasel = wasel_tests::open(&db).await;
+    // Behind a TLS proxy: providers call and sign https://hub.example.sa/…, we listen on loopback.
+    let local = wasel.serve_webhooks("127.0.0.1:0", "https://hub.example.sa").await.unwrap();
+    let params =
+        vec![("MessageSid".to_owned(), "SM9".to_owned()), ("MessageStatus".to_owned(), "delivered".to_owned())];
+    let path = wasel_core::webhooks::TWILIO_STATUS_PATH;
+    let token = wasel_sim::twilio::SANDBOX_AUTH_TOKEN;
+    let http = reqwest::Client::new();
+    let as_signed = wasel_core::webhooks::twilio_signature(token, &format!("https://hub.example.sa{path}"), &params);
+    let ok =
+        http.post(format!("{local}{path}")).header("X-Twilio-Signature", as_signed).form(&params).send().await.unwrap();
+    assert!(ok.status().is_success(), "{}", ok.status());
+    let wrong_url = wasel_core::webhooks::twilio_signature(token, &format!("{local}{path}"), &params);
+    let refused =
+        http.post(format!("{local}{path}")).header("X-Twilio-Signature", wrong_url).form(&params).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    // A public URL that providers cannot sign for safely is refused.
+    assert_eq!(
+        wasel.serve_webhooks("127.0.0.1:0", "http://hub.example.sa").await.unwrap_err().code(),
+        "webhooks.public_url_invalid"
+    );
+}
