@@ -21,6 +21,33 @@ pub(crate) trait Inspect: Clone + Send + Sync + 'static {
     fn block(&self, to: &str);
 }
 
+/// [`Inspect`] for a simulator with the usual method names (`messages`, `clear`, `faults`,
+/// `set_faults`) and its own way of blocking a recipient.
+macro_rules! inspect {
+    ($sim:ty, $message:ty, $name:literal, $block:ident) => {
+        impl crate::debug::Inspect for $sim {
+            type Message = $message;
+            const NAME: &'static str = $name;
+            fn inbox(&self) -> Vec<$message> {
+                self.messages()
+            }
+            fn forget(&self) {
+                self.clear();
+            }
+            fn current_faults(&self) -> crate::Faults {
+                self.faults()
+            }
+            fn put_faults(&self, faults: crate::Faults) {
+                self.set_faults(faults);
+            }
+            fn block(&self, to: &str) {
+                let _ = self.$block(to);
+            }
+        }
+    };
+}
+pub(crate) use inspect;
+
 #[derive(Deserialize)]
 struct OptOut {
     to: String,

@@ -584,26 +584,7 @@ pub(crate) fn api_routes(sim: FcmSim) -> Router {
     Router::new().route(TOKEN_PATH, post(issue_token)).with_state(sim).merge(send)
 }
 
-impl crate::debug::Inspect for FcmSim {
-    type Message = SimMessage;
-    const NAME: &'static str = "fcm";
-    fn inbox(&self) -> Vec<SimMessage> {
-        self.messages()
-    }
-    fn forget(&self) {
-        self.clear();
-    }
-    fn current_faults(&self) -> Faults {
-        self.faults()
-    }
-    fn put_faults(&self, faults: Faults) {
-        self.set_faults(faults);
-    }
-    /// An "opt-out" on a push channel is the app being uninstalled.
-    fn block(&self, to: &str) {
-        self.revoke_device(to);
-    }
-}
+crate::debug::inspect!(FcmSim, SimMessage, "fcm", revoke_device);
 
 /// `/_sim/fcm/...`: the inbox, faults, the service account, devices and access tokens.
 pub(crate) fn debug_routes(sim: FcmSim) -> Router {

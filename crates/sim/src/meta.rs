@@ -1332,25 +1332,7 @@ async fn read_node(State(sim): State<MetaSim>, Path(id): Path<String>, headers: 
 // ---------------------------------------------------------------------------------------------
 // Debug routes
 
-impl crate::debug::Inspect for MetaSim {
-    type Message = SimMessage;
-    const NAME: &'static str = "meta";
-    fn inbox(&self) -> Vec<SimMessage> {
-        self.messages()
-    }
-    fn forget(&self) {
-        self.clear();
-    }
-    fn current_faults(&self) -> Faults {
-        self.faults()
-    }
-    fn put_faults(&self, faults: Faults) {
-        self.set_faults(faults);
-    }
-    fn block(&self, to: &str) {
-        self.opt_out(to);
-    }
-}
+crate::debug::inspect!(MetaSim, SimMessage, "meta", opt_out);
 
 /// `/_sim/meta/...`: the sandbox inbox and Meta-only switches (see the module doc).
 pub(crate) fn debug_routes(sim: MetaSim) -> Router {

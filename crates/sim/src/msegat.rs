@@ -344,25 +344,7 @@ pub(crate) fn api_routes(sim: MsegatSim) -> Router {
         .with_state(sim)
 }
 
-impl crate::debug::Inspect for MsegatSim {
-    type Message = SimMessage;
-    const NAME: &'static str = "msegat";
-    fn inbox(&self) -> Vec<SimMessage> {
-        self.messages()
-    }
-    fn forget(&self) {
-        self.clear();
-    }
-    fn current_faults(&self) -> Faults {
-        self.faults()
-    }
-    fn put_faults(&self, faults: Faults) {
-        self.set_faults(faults);
-    }
-    fn block(&self, to: &str) {
-        self.opt_out(to);
-    }
-}
+crate::debug::inspect!(MsegatSim, SimMessage, "msegat", opt_out);
 
 /// `/_sim/msegat/...`: the sandbox inbox and Msegat-only switches.
 pub(crate) fn debug_routes(sim: MsegatSim) -> Router {

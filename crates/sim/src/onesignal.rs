@@ -510,26 +510,7 @@ pub(crate) fn api_routes(sim: OneSignalSim) -> Router {
         .with_state(sim)
 }
 
-impl crate::debug::Inspect for OneSignalSim {
-    type Message = SimMessage;
-    const NAME: &'static str = "onesignal";
-    fn inbox(&self) -> Vec<SimMessage> {
-        self.messages()
-    }
-    fn forget(&self) {
-        self.clear();
-    }
-    fn current_faults(&self) -> Faults {
-        self.faults()
-    }
-    fn put_faults(&self, faults: Faults) {
-        self.set_faults(faults);
-    }
-    /// An "opt-out" on a push channel is the device unsubscribing.
-    fn block(&self, to: &str) {
-        self.unsubscribe(to);
-    }
-}
+crate::debug::inspect!(OneSignalSim, SimMessage, "onesignal", unsubscribe);
 
 /// `/_sim/onesignal/...`: the inbox, faults and the subscription registry.
 pub(crate) fn debug_routes(sim: OneSignalSim) -> Router {

@@ -926,25 +926,7 @@ fn roll(rate: f64) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Debug routes
 
-impl crate::debug::Inspect for SmtpSim {
-    type Message = SimEmail;
-    const NAME: &'static str = "smtp";
-    fn inbox(&self) -> Vec<SimEmail> {
-        self.messages()
-    }
-    fn forget(&self) {
-        self.clear();
-    }
-    fn current_faults(&self) -> Faults {
-        self.faults()
-    }
-    fn put_faults(&self, faults: Faults) {
-        self.set_faults(faults);
-    }
-    fn block(&self, to: &str) {
-        self.opt_out(to);
-    }
-}
+crate::debug::inspect!(SmtpSim, SimEmail, "smtp", opt_out);
 
 /// `/_sim/smtp/...`: the inbox, faults and opt-outs every simulator has, the raw messages and the
 /// per-recipient script.

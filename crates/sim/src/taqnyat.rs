@@ -390,25 +390,7 @@ pub(crate) fn api_routes(sim: TaqnyatSim) -> Router {
         .with_state(sim)
 }
 
-impl crate::debug::Inspect for TaqnyatSim {
-    type Message = SimMessage;
-    const NAME: &'static str = "taqnyat";
-    fn inbox(&self) -> Vec<SimMessage> {
-        self.messages()
-    }
-    fn forget(&self) {
-        self.clear();
-    }
-    fn current_faults(&self) -> Faults {
-        self.faults()
-    }
-    fn put_faults(&self, faults: Faults) {
-        self.set_faults(faults);
-    }
-    fn block(&self, to: &str) {
-        self.opt_out(to);
-    }
-}
+crate::debug::inspect!(TaqnyatSim, SimMessage, "taqnyat", opt_out);
 
 /// `/_sim/taqnyat/...`: the sandbox inbox and Taqnyat-only switches.
 pub(crate) fn debug_routes(sim: TaqnyatSim) -> Router {

@@ -696,25 +696,7 @@ pub(crate) fn api_routes(sim: TwilioSim) -> Router {
         .with_state(sim)
 }
 
-impl crate::debug::Inspect for TwilioSim {
-    type Message = SimMessage;
-    const NAME: &'static str = "twilio";
-    fn inbox(&self) -> Vec<SimMessage> {
-        self.messages()
-    }
-    fn forget(&self) {
-        self.clear();
-    }
-    fn current_faults(&self) -> Faults {
-        self.faults()
-    }
-    fn put_faults(&self, faults: Faults) {
-        self.set_faults(faults);
-    }
-    fn block(&self, to: &str) {
-        self.opt_out(to);
-    }
-}
+crate::debug::inspect!(TwilioSim, SimMessage, "twilio", opt_out);
 
 /// `/_sim/twilio/...`: the sandbox inbox and Twilio-only switches, inbound messages, the inbound
 /// webhook and the Content templates.

@@ -7,6 +7,7 @@ pub mod failover;
 pub mod limit;
 pub mod push;
 pub mod sms;
+pub mod twilio_account;
 pub mod voice;
 pub mod whatsapp;
 

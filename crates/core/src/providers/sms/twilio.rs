@@ -10,26 +10,17 @@
 use serde::Deserialize;
 
 use crate::domain::{Channel, MessageStatus};
+use crate::providers::twilio_account::{self, TwilioAccount};
 use crate::providers::{Accepted, Found, Lookup, Outgoing, Provider, Report};
-use crate::providers::{BoxFuture, ProviderError, retry_after};
+use crate::providers::{BoxFuture, ProviderError};
 
 pub const ID: &str = "twilio";
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct TwilioSms {
-    http: reqwest::Client,
-    base_url: String,
-    account_sid: String,
-    auth_token: String,
+    account: TwilioAccount,
     from: String,
     status_callback: Option<String>,
-}
-
-impl std::fmt::Debug for TwilioSms {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the token.
-        f.debug_struct("TwilioSms").field("base_url", &self.base_url).field("account_sid", &self.account_sid).finish()
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,19 +44,10 @@ struct MessageList {
     next_page_uri: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct ErrorBody {
-    code: Option<u32>,
-    message: Option<String>,
-}
-
 impl TwilioSms {
     pub fn new(http: reqwest::Client, base_url: &str, account_sid: &str, auth_token: &str, from: &str) -> Self {
         Self {
-            http,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            account_sid: account_sid.to_owned(),
-            auth_token: auth_token.to_owned(),
+            account: TwilioAccount::new(http, base_url, account_sid, auth_token),
             from: from.to_owned(),
             status_callback: None,
         }
@@ -78,11 +60,11 @@ impl TwilioSms {
     }
 
     fn messages_url(&self) -> String {
-        format!("{}/2010-04-01/Accounts/{}/Messages.json", self.base_url, self.account_sid)
+        self.account.url("Messages.json")
     }
 
     fn message_url(&self, sid: &str) -> String {
-        format!("{}/2010-04-01/Accounts/{}/Messages/{}.json", self.base_url, self.account_sid, sid)
+        self.account.url(&format!("Messages/{sid}.json"))
     }
 
     /// Maps Twilio's message status to Wasel's.
@@ -98,19 +80,17 @@ impl TwilioSms {
     }
 
     async fn error_from(response: reqwest::Response) -> ProviderError {
-        let status = response.status().as_u16();
-        let wait = retry_after(response.headers());
-        let body: Option<ErrorBody> = response.json().await.ok();
-        let code = body.as_ref().and_then(|b| b.code);
-        let message = body.and_then(|b| b.message).unwrap_or_default();
-        let provider_code = code.map(|c| c.to_string());
-        match code {
-            Some(20003) => ProviderError::AuthFailed { http_status: status, provider_code },
-            Some(21211 | 21614 | 21635) => ProviderError::InvalidNumber { http_status: status, provider_code },
-            Some(21610) => ProviderError::OptedOut { http_status: status, provider_code },
-            Some(20429) => ProviderError::RateLimited { http_status: status, provider_code, retry_after: wait },
-            _ => ProviderError::from_http(status, provider_code, message, wait),
-        }
+        twilio_account::error_from(response, |code, status| {
+            let provider_code = Some(code.to_string());
+            Some(match code {
+                20003 => ProviderError::AuthFailed { http_status: status, provider_code },
+                21211 | 21614 | 21635 => ProviderError::InvalidNumber { http_status: status, provider_code },
+                21610 => ProviderError::OptedOut { http_status: status, provider_code },
+                20429 => ProviderError::RateLimited { http_status: status, provider_code, retry_after: None },
+                _ => return None,
+            })
+        })
+        .await
     }
 }
 
@@ -129,10 +109,7 @@ impl Provider for TwilioSms {
             if let Some(cb) = &self.status_callback {
                 form.push(("StatusCallback", cb));
             }
-            let response = crate::providers::send(
-                self.http.post(self.messages_url()).basic_auth(&self.account_sid, Some(&self.auth_token)).form(&form),
-            )
-            .await?;
+            let response = crate::providers::send(self.account.post(&self.messages_url()).form(&form)).await?;
             let http_status = response.status().as_u16();
             if !response.status().is_success() {
                 return Err(Self::error_from(response).await);
@@ -158,12 +135,7 @@ impl Provider for TwilioSms {
 
     fn poll_status<'a>(&'a self, provider_message_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ProviderError>> {
         Box::pin(async move {
-            let response = crate::providers::send(
-                self.http
-                    .get(self.message_url(provider_message_id))
-                    .basic_auth(&self.account_sid, Some(&self.auth_token)),
-            )
-            .await?;
+            let response = crate::providers::send(self.account.get(&self.message_url(provider_message_id))).await?;
             if response.status() == reqwest::StatusCode::NOT_FOUND {
                 return Ok(None);
             }
@@ -191,9 +163,7 @@ impl Provider for TwilioSms {
             let day = lookup.since.format("%Y-%m-%d").to_string();
             let mut url = format!("{}?To={}&DateSent%3E={day}&PageSize=200", self.messages_url(), urlencode(lookup.to));
             for _page in 0..10 {
-                let response =
-                    crate::providers::send(self.http.get(&url).basic_auth(&self.account_sid, Some(&self.auth_token)))
-                        .await?;
+                let response = crate::providers::send(self.account.get(&url)).await?;
                 let http_status = response.status().as_u16();
                 if !response.status().is_success() {
                     return Err(Self::error_from(response).await);
@@ -213,7 +183,7 @@ impl Provider for TwilioSms {
                     }
                 }
                 match list.next_page_uri {
-                    Some(next) => url = format!("{}{next}", self.base_url),
+                    Some(next) => url = format!("{}{next}", self.account.base_url()),
                     None => return Ok(Found::No),
                 }
             }
@@ -225,17 +195,12 @@ impl Provider for TwilioSms {
 impl TwilioSms {
     /// One authenticated list call: proves the account id and token.
     pub(crate) async fn check_account(&self) -> Result<String, ProviderError> {
-        let response = crate::providers::send(
-            self.http
-                .get(format!("{}?PageSize=1", self.messages_url()))
-                .basic_auth(&self.account_sid, Some(&self.auth_token)),
-        )
-        .await?;
+        let response = crate::providers::send(self.account.get(&format!("{}?PageSize=1", self.messages_url()))).await?;
         if !response.status().is_success() {
             return Err(Self::error_from(response).await);
         }
         let _: MessageList = crate::providers::read_json(response).await?;
-        Ok(self.account_sid.clone())
+        Ok(self.account.sid().to_owned())
     }
 }
 

@@ -13,29 +13,20 @@
 use serde::Deserialize;
 
 use crate::domain::{Channel, Content, Language, MessageStatus, PhoneE164};
-use crate::providers::{Accepted, BoxFuture, Outgoing, Provider, ProviderError, Report, retry_after};
+use crate::providers::twilio_account::{self, TwilioAccount};
+use crate::providers::{Accepted, BoxFuture, Outgoing, Provider, ProviderError, Report};
 
 pub const ID: &str = "twilio_voice";
 
 /// Twilio refuses longer inline TwiML.
 pub const MAX_TWIML_CHARS: usize = 4000;
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct TwilioVoice {
-    http: reqwest::Client,
-    base_url: String,
-    account_sid: String,
-    auth_token: String,
+    account: TwilioAccount,
     /// The caller ID, an E.164 number of the account.
     from: String,
     status_callback: Option<String>,
-}
-
-impl std::fmt::Debug for TwilioVoice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the token.
-        f.debug_struct("TwilioVoice").field("base_url", &self.base_url).field("account_sid", &self.account_sid).finish()
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,12 +41,6 @@ struct CallList {
     _calls: Vec<serde_json::Value>,
 }
 
-#[derive(Debug, Deserialize)]
-struct ErrorBody {
-    code: Option<u32>,
-    message: Option<String>,
-}
-
 impl TwilioVoice {
     /// `status_callback` is where Twilio should POST the end of each call (only with a public `wasel serve`).
     pub fn new(
@@ -67,21 +52,18 @@ impl TwilioVoice {
         status_callback: Option<String>,
     ) -> Self {
         Self {
-            http,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            account_sid: account_sid.to_owned(),
-            auth_token: auth_token.to_owned(),
+            account: TwilioAccount::new(http, base_url, account_sid, auth_token),
             from: from.to_owned(),
             status_callback,
         }
     }
 
     fn calls_url(&self) -> String {
-        format!("{}/2010-04-01/Accounts/{}/Calls.json", self.base_url, self.account_sid)
+        self.account.url("Calls.json")
     }
 
     fn call_url(&self, sid: &str) -> String {
-        format!("{}/2010-04-01/Accounts/{}/Calls/{}.json", self.base_url, self.account_sid, sid)
+        self.account.url(&format!("Calls/{sid}.json"))
     }
 }
 
@@ -138,19 +120,17 @@ pub fn parse_call_callback(form: &[(String, String)]) -> Option<(String, Report)
 }
 
 async fn error_from(response: reqwest::Response) -> ProviderError {
-    let status = response.status().as_u16();
-    let wait = retry_after(response.headers());
-    let body: Option<ErrorBody> = response.json().await.ok();
-    let code = body.as_ref().and_then(|b| b.code);
-    let message = body.and_then(|b| b.message).unwrap_or_default();
-    let provider_code = code.map(|c| c.to_string());
-    match code {
-        Some(20003) => ProviderError::AuthFailed { http_status: status, provider_code },
-        Some(21211 | 21214 | 21217) => ProviderError::InvalidNumber { http_status: status, provider_code },
-        Some(20429 | 31429) => ProviderError::RateLimited { http_status: status, provider_code, retry_after: wait },
-        Some(12100 | 13000..=13999) => ProviderError::ContentInvalid { http_status: Some(status), provider_code },
-        _ => ProviderError::from_http(status, provider_code, message, wait),
-    }
+    twilio_account::error_from(response, |code, status| {
+        let provider_code = Some(code.to_string());
+        Some(match code {
+            20003 => ProviderError::AuthFailed { http_status: status, provider_code },
+            21211 | 21214 | 21217 => ProviderError::InvalidNumber { http_status: status, provider_code },
+            20429 | 31429 => ProviderError::RateLimited { http_status: status, provider_code, retry_after: None },
+            12100 | 13000..=13999 => ProviderError::ContentInvalid { http_status: Some(status), provider_code },
+            _ => return None,
+        })
+    })
+    .await
 }
 
 fn bad(http_status: u16, detail: String) -> ProviderError {
@@ -181,8 +161,7 @@ impl Provider for TwilioVoice {
                 form.push(("StatusCallback", cb));
                 form.push(("StatusCallbackEvent", "completed"));
             }
-            let request =
-                self.http.post(self.calls_url()).basic_auth(&self.account_sid, Some(&self.auth_token)).form(&form);
+            let request = self.account.post(&self.calls_url()).form(&form);
             let response = crate::providers::send(request).await?;
             let http_status = response.status().as_u16();
             if !response.status().is_success() {
@@ -202,8 +181,7 @@ impl Provider for TwilioVoice {
 
     fn poll_status<'a>(&'a self, provider_message_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ProviderError>> {
         Box::pin(async move {
-            let request =
-                self.http.get(self.call_url(provider_message_id)).basic_auth(&self.account_sid, Some(&self.auth_token));
+            let request = self.account.get(&self.call_url(provider_message_id));
             let response = crate::providers::send(request).await?;
             if response.status() == reqwest::StatusCode::NOT_FOUND {
                 return Ok(None);
@@ -222,17 +200,13 @@ impl Provider for TwilioVoice {
     /// One authenticated call list: proves the account id and token.
     fn check<'a>(&'a self) -> BoxFuture<'a, Result<String, ProviderError>> {
         Box::pin(async move {
-            let request = self
-                .http
-                .get(self.calls_url())
-                .basic_auth(&self.account_sid, Some(&self.auth_token))
-                .query(&[("PageSize", "1")]);
+            let request = self.account.get(&self.calls_url()).query(&[("PageSize", "1")]);
             let response = crate::providers::send(request).await?;
             if !response.status().is_success() {
                 return Err(error_from(response).await);
             }
             let _: CallList = crate::providers::read_json(response).await?;
-            Ok(format!("{} · {}", self.account_sid, self.from))
+            Ok(format!("{} · {}", self.account.sid(), self.from))
         })
     }
 }

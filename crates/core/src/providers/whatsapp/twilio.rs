@@ -19,8 +19,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::domain::{Channel, Content, MessageStatus, PhoneE164, TemplateUse};
+use crate::providers::twilio_account::{self, TwilioAccount};
 use crate::providers::whatsapp::{TemplateInfo, TemplateSource, TemplateStatus};
-use crate::providers::{Accepted, BoxFuture, Outgoing, Provider, ProviderError, Report, retry_after};
+use crate::providers::{Accepted, BoxFuture, Outgoing, Provider, ProviderError, Report};
 
 pub const ID: &str = "twilio_whatsapp";
 
@@ -28,27 +29,13 @@ const PREFIX: &str = "whatsapp:";
 /// Pages of templates read at most (100 each): far more than a day-care centre has.
 const MAX_TEMPLATE_PAGES: usize = 20;
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct TwilioWhatsapp {
-    http: reqwest::Client,
-    base_url: String,
+    account: TwilioAccount,
     content_base_url: String,
-    account_sid: String,
-    auth_token: String,
     /// The WhatsApp sender as `whatsapp:+…`.
     from: String,
     status_callback: Option<String>,
-}
-
-impl std::fmt::Debug for TwilioWhatsapp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the token.
-        f.debug_struct("TwilioWhatsapp")
-            .field("base_url", &self.base_url)
-            .field("content_base_url", &self.content_base_url)
-            .field("account_sid", &self.account_sid)
-            .finish()
-    }
 }
 
 /// A guardian's message, from Twilio's inbound webhook form.
@@ -72,12 +59,6 @@ struct MessageResource {
 struct MessageList {
     #[serde(rename = "messages")]
     _messages: Vec<serde_json::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ErrorBody {
-    code: Option<u32>,
-    message: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,22 +103,19 @@ impl TwilioWhatsapp {
         status_callback: Option<String>,
     ) -> Self {
         Self {
-            http,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            account: TwilioAccount::new(http, base_url, account_sid, auth_token),
             content_base_url: content_base_url.trim_end_matches('/').to_owned(),
-            account_sid: account_sid.to_owned(),
-            auth_token: auth_token.to_owned(),
             from: format!("{PREFIX}{}", from.trim_start_matches(PREFIX)),
             status_callback,
         }
     }
 
     fn messages_url(&self) -> String {
-        format!("{}/2010-04-01/Accounts/{}/Messages.json", self.base_url, self.account_sid)
+        self.account.url("Messages.json")
     }
 
     fn message_url(&self, sid: &str) -> String {
-        format!("{}/2010-04-01/Accounts/{}/Messages/{}.json", self.base_url, self.account_sid, sid)
+        self.account.url(&format!("Messages/{sid}.json"))
     }
 
     /// Every Content template with its WhatsApp approval, following Twilio's paging on our own base URL.
@@ -150,7 +128,7 @@ impl TwilioWhatsapp {
             if let Some(token) = &token {
                 query.push(("PageToken", token));
             }
-            let request = self.http.get(&base).basic_auth(&self.account_sid, Some(&self.auth_token)).query(&query);
+            let request = self.account.get(&base).query(&query);
             let response = crate::providers::send(request).await?;
             if !response.status().is_success() {
                 return Err(error_from(response).await);
@@ -278,18 +256,7 @@ pub fn error_for_code(code: u32, http_status: Option<u16>) -> Option<ProviderErr
 }
 
 async fn error_from(response: reqwest::Response) -> ProviderError {
-    let status = response.status().as_u16();
-    let wait = retry_after(response.headers());
-    let body: Option<ErrorBody> = response.json().await.ok();
-    let code = body.as_ref().and_then(|b| b.code);
-    let message = body.and_then(|b| b.message).unwrap_or_default();
-    match code.and_then(|c| error_for_code(c, Some(status))) {
-        Some(ProviderError::RateLimited { http_status, provider_code, .. }) => {
-            ProviderError::RateLimited { http_status, provider_code, retry_after: wait }
-        }
-        Some(error) => error,
-        None => ProviderError::from_http(status, code.map(|c| c.to_string()), message, wait),
-    }
+    twilio_account::error_from(response, |code, status| error_for_code(code, Some(status))).await
 }
 
 fn bad(http_status: u16, detail: String) -> ProviderError {
@@ -308,8 +275,7 @@ impl Provider for TwilioWhatsapp {
     fn send<'a>(&'a self, out: Outgoing<'a>) -> BoxFuture<'a, Result<Accepted, ProviderError>> {
         Box::pin(async move {
             let form = self.form(&out).await?;
-            let request =
-                self.http.post(self.messages_url()).basic_auth(&self.account_sid, Some(&self.auth_token)).form(&form);
+            let request = self.account.post(&self.messages_url()).form(&form);
             let response = crate::providers::send(request).await?;
             let http_status = response.status().as_u16();
             if !response.status().is_success() {
@@ -329,10 +295,7 @@ impl Provider for TwilioWhatsapp {
 
     fn poll_status<'a>(&'a self, provider_message_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ProviderError>> {
         Box::pin(async move {
-            let request = self
-                .http
-                .get(self.message_url(provider_message_id))
-                .basic_auth(&self.account_sid, Some(&self.auth_token));
+            let request = self.account.get(&self.message_url(provider_message_id));
             let response = crate::providers::send(request).await?;
             if response.status() == reqwest::StatusCode::NOT_FOUND {
                 return Ok(None);
@@ -355,17 +318,13 @@ impl Provider for TwilioWhatsapp {
     /// One authenticated message list: proves the account id and token.
     fn check<'a>(&'a self) -> BoxFuture<'a, Result<String, ProviderError>> {
         Box::pin(async move {
-            let request = self
-                .http
-                .get(self.messages_url())
-                .basic_auth(&self.account_sid, Some(&self.auth_token))
-                .query(&[("PageSize", "1")]);
+            let request = self.account.get(&self.messages_url()).query(&[("PageSize", "1")]);
             let response = crate::providers::send(request).await?;
             if !response.status().is_success() {
                 return Err(error_from(response).await);
             }
             let _: MessageList = crate::providers::read_json(response).await?;
-            Ok(format!("{} · {}", self.account_sid, self.from))
+            Ok(format!("{} · {}", self.account.sid(), self.from))
         })
     }
 
