@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasel_core::api::{KeychainState, SendSmsInput, TwilioCredentialsInput};
+use wasel_core::api::{KeychainState, SendSmsInput};
 use wasel_core::domain::MessageStatus;
 use wasel_core::secrets::{MemorySecrets, SecretError};
 use wasel_sim::twilio::TwilioOptions;
@@ -34,8 +34,8 @@ async fn real_twilio_sim() -> wasel_sim::Simulators {
     wasel_sim::start(SimOptions { twilio, ..SimOptions::default() }).await.unwrap()
 }
 
-fn credentials(token: &str) -> TwilioCredentialsInput {
-    TwilioCredentialsInput { account_sid: SID.into(), auth_token: token.into(), from_number: "WASEL".into() }
+fn credentials(token: &str, real: &wasel_sim::Simulators) -> wasel_core::api::ProviderInput {
+    wasel_tests::twilio_provider(SID, token, Some(&real.base_url()))
 }
 
 #[tokio::test]
@@ -56,8 +56,7 @@ async fn saved_credentials_send_through_the_configured_twilio_not_the_sandbox() 
         let real = real_twilio_sim().await;
         let wasel = open(&db).await;
         wasel.start_background();
-        wasel.save_twilio_credentials(credentials(TOKEN)).await.unwrap();
-        wasel.set_twilio_base_url(Some(real.base_url())).await.unwrap();
+        wasel.save_provider(credentials(TOKEN, &real), "test").await.unwrap();
         let m = wasel.send_sms(sms("0555001234", "Reminder: appointment tomorrow at 9"), None).await.unwrap();
         assert!(!m.sandbox);
         let done = wasel
@@ -77,8 +76,7 @@ async fn a_wrong_token_fails_once_with_a_translated_reason_and_is_not_retried() 
     for db in databases().await {
         let real = real_twilio_sim().await;
         let wasel = open(&db).await;
-        wasel.save_twilio_credentials(credentials("wrong-token")).await.unwrap();
-        wasel.set_twilio_base_url(Some(real.base_url())).await.unwrap();
+        wasel.save_provider(credentials("wrong-token", &real), "test").await.unwrap();
         let m = wasel.send_sms(sms("0555001234", "hello"), None).await.unwrap();
         wasel.dispatcher().run_once().await.unwrap();
         let failed = wasel.message(&m.id).await.unwrap();
@@ -147,7 +145,8 @@ async fn without_a_keychain_the_console_says_so_and_keeps_working_in_the_sandbox
         let status = wasel.status().await.unwrap();
         assert_eq!(status.keychain, KeychainState::Unavailable);
         assert_eq!(status.keychain_error.unwrap().code, "keychain.unavailable");
-        let err = wasel.save_twilio_credentials(credentials(TOKEN)).await.unwrap_err();
+        let real = real_twilio_sim().await;
+        let err = wasel.save_provider(credentials(TOKEN, &real), "test").await.unwrap_err();
         assert_eq!(err.code(), "keychain.unavailable");
         assert!(wasel.status().await.unwrap().sandbox);
         wasel.send_sms(sms("0555001234", "hello"), None).await.unwrap();
@@ -158,13 +157,22 @@ async fn without_a_keychain_the_console_says_so_and_keeps_working_in_the_sandbox
 async fn bad_credentials_are_refused_at_the_field() {
     for db in databases().await {
         let wasel = open(&db).await;
-        let bad_sid = TwilioCredentialsInput { account_sid: "AC123".into(), ..credentials(TOKEN) };
-        assert_eq!(wasel.save_twilio_credentials(bad_sid).await.unwrap_err().code(), "credentials.account_sid_invalid");
-        assert_eq!(
-            wasel.save_twilio_credentials(credentials(" ")).await.unwrap_err().code(),
-            "credentials.token_required"
-        );
-        let bad_from = TwilioCredentialsInput { from_number: "not a sender!!".into(), ..credentials(TOKEN) };
-        assert_eq!(wasel.save_twilio_credentials(bad_from).await.unwrap_err().code(), "credentials.from_invalid");
+        let real = real_twilio_sim().await;
+        let with = |field: &str, value: &str| {
+            let mut input = credentials(TOKEN, &real);
+            input.fields.insert(field.to_owned(), value.to_owned());
+            input
+        };
+        let code = |e: wasel_core::Error| (e.code(), e.params().get("field").cloned());
+        let refused = wasel.save_provider(with("account_sid", "AC123"), "test").await.unwrap_err();
+        assert_eq!(code(refused), ("credentials.account_sid_invalid", None));
+        let refused = wasel.save_provider(with("auth_token", " "), "test").await.unwrap_err();
+        assert_eq!(code(refused), ("provider.field_required", Some("auth_token".into())));
+        let refused = wasel.save_provider(with("from", "not a sender!!"), "test").await.unwrap_err();
+        assert_eq!(code(refused), ("credentials.from_invalid", None));
+        let refused = wasel.save_provider(with("base_url", "ftp://example.com"), "test").await.unwrap_err();
+        assert_eq!(code(refused), ("provider.field_invalid", Some("base_url".into())));
+        // Nothing of it was kept.
+        assert!(!wasel.list_providers().await.unwrap().iter().any(|p| p.configured), "{}", db.name);
     }
 }

@@ -59,13 +59,10 @@ async fn twilio_credentials_go_to_the_keychain_and_only_a_reference_to_the_datab
         let status = wasel.status().await.unwrap();
         assert_eq!(status.keychain, wasel_core::api::KeychainState::Available, "{:?}", status.keychain_error);
         let token = format!("tok{}", uuid::Uuid::now_v7().simple());
-        let input = wasel_core::api::TwilioCredentialsInput {
-            account_sid: "AC0123456789abcdef0123456789abcdef".into(),
-            auth_token: token.clone(),
-            from_number: "WASEL".into(),
-        };
-        let status = wasel.save_twilio_credentials(input).await.unwrap();
-        assert!(!status.sandbox && status.twilio.configured);
+        let input = wasel_tests::twilio_provider("AC0123456789abcdef0123456789abcdef", &token, None);
+        let providers = wasel.save_provider(input, "test").await.unwrap();
+        assert!(providers.iter().find(|p| p.id == "twilio").unwrap().configured);
+        assert!(!wasel.status().await.unwrap().sandbox);
         let dump: Vec<(String, String)> = wasel_core::on_db!(wasel.db(), p => sqlx::query_as(
             "SELECT key, value FROM communication_settings").fetch_all(p).await.unwrap());
         assert!(dump.iter().all(|(_, v)| !v.contains(&token)), "the token leaked into the database: {dump:?}");
@@ -73,7 +70,7 @@ async fn twilio_credentials_go_to_the_keychain_and_only_a_reference_to_the_datab
         drop(wasel);
         let again = wasel_tests::open_with(&db, Arc::new(Keychain)).await;
         assert!(!again.status().await.unwrap().sandbox, "{}", db.name);
-        again.clear_twilio_credentials().await.unwrap();
+        again.clear_provider("twilio", "test").await.unwrap();
         assert!(again.status().await.unwrap().sandbox);
     }
 }

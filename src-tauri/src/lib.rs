@@ -25,8 +25,6 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::messages::act_on_message,
         commands::messages::needs_attention,
         commands::messages::message_attempts,
-        commands::settings::save_twilio_credentials,
-        commands::settings::clear_twilio_credentials,
         commands::settings::outbox_settings,
         commands::settings::save_outbox_settings,
         commands::channels::preview_message,

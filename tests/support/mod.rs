@@ -71,6 +71,16 @@ pub async fn open_on_sim(db: &TestDb, sandbox_url: &str) -> Wasel {
     open_full(db, memory_secrets(), Duration::from_secs(60), Some(sandbox_url.to_owned())).await
 }
 
+/// Real-credential Twilio fields for `save_provider`, sent to `base_url` (a simulator standing in).
+pub fn twilio_provider(sid: &str, token: &str, base_url: Option<&str>) -> wasel_core::api::ProviderInput {
+    let mut fields: std::collections::BTreeMap<String, String> =
+        [("account_sid", sid), ("auth_token", token), ("from", "WASEL")].map(|(k, v)| (k.to_owned(), v.to_owned())).into();
+    if let Some(url) = base_url {
+        fields.insert("base_url".into(), url.to_owned());
+    }
+    wasel_core::api::ProviderInput { id: "twilio".into(), fields, rate_per_sec: None, unit_price_halalas: None }
+}
+
 pub async fn open_full(db: &TestDb, secrets: SharedSecrets, lease: Duration, sandbox_url: Option<String>) -> Wasel {
     let data_dir = tempfile::tempdir().unwrap().keep();
     Wasel::open(WaselConfig {
@@ -78,7 +88,6 @@ pub async fn open_full(db: &TestDb, secrets: SharedSecrets, lease: Duration, san
         data_dir,
         secrets,
         sandbox: true,
-        twilio_base_url: None,
         worker_name: format!("test@{}", std::process::id()),
         poll_interval: Duration::from_millis(100),
         sandbox_url,

@@ -1,7 +1,9 @@
 // @ts-check
 // Drives the real desktop window through tauri-driver (WebDriver): Arabic first, a send that fails
 // and keeps the draft, a send that is delivered by the simulator, a message scheduled an hour ahead
-// and cancelled from its details, then the same screens in English.
+// and cancelled from its details, one message on every channel (SMS, a WhatsApp template, an email
+// with a PDF, a push to a seeded guardian, a voice call) seen arriving in the sandbox inbox,
+// Settings → Providers, then the same screens in English.
 //
 // Needs (started by the system-test scripts, not here): Xvfb, tauri-driver on
 // 127.0.0.1:${TAURI_DRIVER_PORT:-4444}, and WASEL_APP_BIN = path of the built app binary.
@@ -21,9 +23,12 @@ const APP_BIN = process.env.WASEL_APP_BIN;
 const BROWSER_URL = process.env.WASEL_E2E_BROWSER_URL;
 const SHOTS = path.resolve(process.env.WASEL_SCREENSHOTS || "../target/screenshots");
 const ARABIC = /[\u0600-\u06FF]/;
-const SCREENS = /** @type {const} */ (["compose", "messages", "attention", "settings"]);
+const SCREENS = /** @type {const} */ (["compose", "messages", "attention", "inbox", "settings"]);
 const BODY = "تذكير: موعد جلسة العلاج الطبيعي غدًا الساعة 9:30 صباحًا.";
 const SCHEDULED_BODY = "تذكير: اجتماع أولياء الأمور اليوم بعد ساعة في قاعة المركز.";
+const CHANNELS = /** @type {const} */ (["sms", "whatsapp", "email", "push", "voice"]);
+/** A number the simulators deliver to (the voice simulator answers it too). */
+const SANDBOX_NUMBER = "0555001234";
 
 /** @type {WebdriverIO.Browser} */
 let browser;
@@ -86,7 +91,8 @@ async function open(screen) {
     compose: ['[data-testid="compose-to"]'],
     messages: ['[data-testid="messages-table"], [data-testid="messages-empty"]'],
     attention: ['[data-testid="attention-table"], [data-testid="attention-empty"]'],
-    settings: ['[data-testid="settings-twilio-sid"]', '[data-testid="outbox-max-attempts"]'],
+    inbox: ['[data-testid="sandbox-inbox"]'],
+    settings: ['[data-testid="outbox-max-attempts"]'],
   }[screen];
   for (const marker of markers) {
     await browser.$(marker).waitForExist({ timeout: 15_000, timeoutMsg: `the ${screen} screen did not open` });
@@ -159,6 +165,116 @@ async function clickSettled(id) {
   await browser.pause(300);
   await button.click();
   return button;
+}
+
+/**
+ * Clicks in the page. WebKitWebDriver refuses clicks on some of Mantine's elements (segmented
+ * control labels, options in a portal, `<tr>`s) as "not interactable"; the elements handle clicks themselves.
+ * @param {string} selector
+ */
+async function jsClick(selector) {
+  const el = await browser.$(selector);
+  await el.waitForExist({ timeout: 15_000, timeoutMsg: `${selector} never appeared` });
+  await browser.execute((e) => /** @type {HTMLElement} */ (e).click(), /** @type {any} */ (el));
+  return el;
+}
+
+/**
+ * Scrolls so the element is in the middle of the window (for a screenshot of what matters).
+ * @param {string} id
+ */
+async function scrollToMiddle(id) {
+  await browser.execute((sel) => document.querySelector(sel)?.scrollIntoView({ block: "center" }), `[data-testid="${id}"]`);
+}
+
+/** @param {(typeof CHANNELS)[number]} channel */
+async function composeOn(channel) {
+  await jsClick(`[data-testid="compose-channel-${channel}"]`);
+  await browser.waitUntil(
+    async () => (await (await byTestId("compose-preview")).getAttribute("data-channel")) === channel,
+    { timeout: 15_000, timeoutMsg: `the compose screen did not switch to ${channel}` },
+  );
+}
+
+/**
+ * Waits for the success panel of a send on `channel` and returns the new message ids.
+ * @param {(typeof CHANNELS)[number]} channel
+ */
+async function sent(channel) {
+  const success = await byTestId("compose-success");
+  await browser.waitUntil(
+    async () => (await success.isExisting()) && (await success.getAttribute("data-channel")) === channel,
+    { timeout: 20_000, timeoutMsg: `the ${channel} message was not accepted` },
+  );
+  const ids = (await success.getAttribute("data-message-ids")) ?? "";
+  assert.ok(ids.trim() !== "", `the ${channel} success panel names no message`);
+  assert.match(await textOf(success), ARABIC);
+  // Close it so the next send's panel is a new one.
+  await jsClick('[data-testid="compose-success"] .mantine-Alert-closeButton');
+  await success.waitForExist({ reverse: true, timeout: 10_000 });
+  return ids.split(" ");
+}
+
+/**
+ * A one-page PDF saying `text`, built by hand (offsets computed), as base64.
+ * @param {string} text ASCII only
+ */
+function tinyPdf(text) {
+  const content = `BT /F1 20 Tf 40 80 Td (${text}) Tj ET`;
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 160] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+  ];
+  let pdf = "%PDF-1.4\n";
+  const offsets = objects.map((body, i) => {
+    const at = pdf.length;
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    return at;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  pdf += offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("");
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, "latin1").toString("base64");
+}
+
+/**
+ * Puts a file in the email's hidden file input as if picked: WebDriver's file upload is not
+ * available through tauri-driver, so the page builds the File and fires the change event React reads.
+ * @param {string} name
+ * @param {string} base64
+ */
+async function attachFile(name, base64) {
+  const input = await byTestId("compose-attachments-input");
+  await input.waitForExist({ timeout: 10_000 });
+  await browser.execute(
+    (el, fileName, data) => {
+      const field = /** @type {HTMLInputElement} */ (el);
+      const binary = atob(data);
+      const bytes = new Uint8Array(binary.length);
+      for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+      const file = new File([bytes], fileName, { type: "application/pdf" });
+      try {
+        const list = new DataTransfer();
+        list.items.add(file);
+        field.files = list.files;
+      } catch {
+        // Engines without a DataTransfer constructor: the handler only reads `files`.
+        Object.defineProperty(field, "files", { value: [file], configurable: true });
+      }
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+    },
+    /** @type {any} */ (input),
+    name,
+    base64,
+  );
+  await browser.waitUntil(
+    async () => (await browser.$$('[data-testid="compose-attachment"]')).length > 0,
+    { timeout: 10_000, timeoutMsg: "the PDF was not attached" },
+  );
 }
 
 /** @param {string} name */
@@ -335,6 +451,117 @@ describe("Wasel console (desktop window)", () => {
     await (await byTestId("drawer-status")).waitForExist({ reverse: true, timeout: 10_000 });
   });
 
+  it("sends one message on every channel from the Arabic UI and sees each in the sandbox inbox", async () => {
+    // Start from an empty inbox so every item below is from this run.
+    await open("inbox");
+    const clear = await byTestId("inbox-clear");
+    if (await clear.isEnabled()) await clear.click();
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="inbox-item"]')).length === 0, {
+      timeout: 15_000,
+      timeoutMsg: "the sandbox inbox did not clear",
+    });
+
+    await open("compose");
+
+    // SMS
+    await composeOn("sms");
+    await replaceText("compose-to", SANDBOX_NUMBER);
+    await replaceText("compose-body", "تذكير: موعد جلسة العلاج الطبيعي غدًا الساعة 9:30 صباحًا.");
+    await (await byTestId("compose-send")).click();
+    await sent("sms");
+
+    // WhatsApp: an approved template with its three values.
+    await composeOn("whatsapp");
+    await replaceText("compose-to", SANDBOX_NUMBER);
+    await (await byTestId("compose-template")).click();
+    await jsClick('[data-testid="template-option-appointment_reminder|ar"]');
+    await (await byTestId("compose-param-1")).waitForDisplayed({ timeout: 15_000, timeoutMsg: "the template's values never showed" });
+    await replaceText("compose-param-1", "نورة");
+    await replaceText("compose-param-2", "جلسة النطق");
+    await replaceText("compose-param-3", "10:00");
+    const rendered = await byTestId("compose-rendered");
+    await browser.waitUntil(async () => (await textOf(rendered)).includes("جلسة النطق"), {
+      timeout: 15_000,
+      timeoutMsg: "the filled template was not previewed",
+    });
+    await scrollToMiddle("compose-rendered");
+    await screenshot("ar-compose-whatsapp");
+    await (await byTestId("compose-send")).click();
+    await sent("whatsapp");
+
+    // Email with a small generated PDF.
+    await composeOn("email");
+    await replaceText("compose-to", "guardian@example.com");
+    await replaceText("compose-subject", "تقرير التقدم الشهري");
+    await replaceText("compose-body", "مرفق تقرير التقدم الشهري. مع التحية، مركز واصل.");
+    await attachFile("progress-report.pdf", tinyPdf("Wasel progress report"));
+    await scrollToMiddle("compose-attachments");
+    await screenshot("ar-compose-email");
+    await (await byTestId("compose-send")).click();
+    await sent("email");
+
+    // Push to a seeded guardian's devices.
+    await composeOn("push");
+    const picker = await byTestId("guardian-picker");
+    await picker.click();
+    await picker.addValue("نورة");
+    const option = await browser.$('[data-testid="guardian-option"]');
+    await option.waitForExist({ timeout: 15_000, timeoutMsg: "no guardian matched" });
+    await browser.keys("Enter");
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="compose-device"]')).length > 0, {
+      timeout: 15_000,
+      timeoutMsg: "the guardian's devices were not listed",
+    });
+    await replaceText("compose-subject", "نتيجة التقييم");
+    await replaceText("compose-body", "وصلت نتيجة التقييم السنوي. افتح التطبيق للاطلاع عليها.");
+    await (await byTestId("compose-send")).click();
+    const pushIds = await sent("push");
+    assert.ok(pushIds.length >= 1, "the push made no message");
+
+    // Voice
+    await composeOn("voice");
+    await replaceText("compose-to", SANDBOX_NUMBER);
+    await replaceText("compose-body", "مرحبًا، هذا مركز واصل. نذكّركم بموعد الجلسة غدًا الساعة التاسعة صباحًا.");
+    await (await byTestId("compose-send")).click();
+    await sent("voice");
+
+    // Each family's view, from the simulators.
+    await open("inbox");
+    const arrived = async () =>
+      browser.execute(() =>
+        [...document.querySelectorAll('[data-testid="inbox-item"]')].map((e) => /** @type {HTMLElement} */ (e).dataset.channel),
+      );
+    await browser.waitUntil(async () => {
+      const list = await arrived();
+      return CHANNELS.every((c) => list.includes(c));
+    }, {
+      timeout: 30_000,
+      interval: 500,
+      timeoutMsg: "not every channel reached the sandbox inbox",
+    });
+    const channels = await arrived();
+    for (const c of CHANNELS) assert.ok(channels.includes(c), `nothing arrived on ${c}: ${channels.join(", ")}`);
+    const email = await browser.$('[data-testid="inbox-item"][data-channel="email"]');
+    assert.match(await textOf(email), /progress-report\.pdf/);
+    assert.match(await textOf(await browser.$('[data-testid="inbox-item"][data-channel="whatsapp"]')), /جلسة النطق/);
+    await screenshot("ar-inbox-channels");
+  });
+
+  it("shows Settings → Providers with every channel's providers", async () => {
+    await open("settings");
+    await (await byTestId("settings-tab-providers")).click();
+    const providers = await byTestId("providers-settings");
+    await providers.waitForDisplayed({ timeout: 15_000, timeoutMsg: "the providers tab did not open" });
+    const cards = await browser.$$('[data-testid="provider-card"]');
+    assert.ok(cards.length >= 9, `only ${cards.length} providers listed`);
+    // The first provider's connection test, explained in words.
+    await jsClick('[data-testid="provider-card"] [data-testid="provider-test"]');
+    const result = await browser.$('[data-testid="provider-check-result"]');
+    await result.waitForDisplayed({ timeout: 20_000, timeoutMsg: "the connection test showed no result" });
+    assert.match(await textOf(result), ARABIC);
+    await screenshot("ar-providers");
+  });
+
   it("switches to English, left to right", async () => {
     await (await byTestId("lang-toggle")).click();
     await waitForDir("ltr");
@@ -346,6 +573,10 @@ describe("Wasel console (desktop window)", () => {
     assert.match(await textOf(await byTestId("nav-attention")), /^Needs attention/);
     assert.equal(await textOf(await byTestId("lang-toggle")), "العربية");
     await screenshotAllScreens("en");
+    await open("settings");
+    await (await byTestId("settings-tab-providers")).click();
+    await (await byTestId("providers-settings")).waitForDisplayed({ timeout: 15_000 });
+    await screenshot("en-providers");
   });
 
   it("switches back to Arabic so the next run starts in Arabic", async () => {

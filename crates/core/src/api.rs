@@ -29,24 +29,6 @@ pub struct AppStatus {
     pub keychain: KeychainState,
     /// Why the keychain is unavailable (translate `errors.<code>`).
     pub keychain_error: Option<ErrorPayload>,
-    pub twilio: TwilioSettingsView,
-}
-
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct TwilioSettingsView {
-    pub configured: bool,
-    pub account_sid: Option<String>,
-    pub from_number: Option<String>,
-    pub base_url: String,
-}
-
-#[derive(Debug, Clone, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct TwilioCredentialsInput {
-    pub account_sid: String,
-    pub auth_token: String,
-    pub from_number: String,
 }
 
 #[derive(Debug, Clone, Deserialize, specta::Type)]

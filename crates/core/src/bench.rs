@@ -115,7 +115,6 @@ async fn open(url: &str, sandbox_url: &str) -> Result<Wasel> {
         data_dir: std::env::temp_dir(),
         secrets: Arc::new(MemorySecrets::default()),
         sandbox: true,
-        twilio_base_url: None,
         worker_name: "bench".into(),
         poll_interval: Duration::from_secs(3600),
         sandbox_url: Some(sandbox_url.to_owned()),

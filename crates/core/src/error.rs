@@ -149,7 +149,6 @@ pub const CODES: &[&str] = &[
     "keychain.no_service",
     "keychain.failed",
     "credentials.account_sid_invalid",
-    "credentials.token_required",
     "credentials.from_invalid",
     "db.unavailable",
     "db.failed",

@@ -33,10 +33,6 @@ impl Language {
 
 const LANGUAGE: &str = "ui.language";
 const INSTALLATION: &str = "installation.id";
-const TWILIO_SID: &str = "providers.twilio.account_sid";
-const TWILIO_FROM: &str = "providers.twilio.from";
-const TWILIO_TOKEN_REF: &str = "providers.twilio.auth_token_ref";
-const TWILIO_BASE_URL: &str = "providers.twilio.base_url";
 
 const MAX_ATTEMPTS: &str = "outbox.sms.max_attempts";
 const BACKOFF_BASE: &str = "outbox.sms.backoff_base_secs";
@@ -72,15 +68,6 @@ pub async fn set_outbox(
     }
 }
 
-/// Non-secret Twilio settings plus the keychain account that holds the token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TwilioSettings {
-    pub account_sid: String,
-    pub from: String,
-    pub token_ref: String,
-    pub base_url: Option<String>,
-}
-
 pub async fn language(db: &Db) -> Result<Language> {
     Ok(q::get(db, LANGUAGE).await?.and_then(|v| Language::parse(&v)).unwrap_or(Language::Ar))
 }
@@ -101,28 +88,3 @@ pub async fn installation_id(db: &Db) -> Result<String> {
     Ok(q::get(db, INSTALLATION).await?.unwrap_or(id))
 }
 
-pub async fn twilio(db: &Db) -> Result<Option<TwilioSettings>> {
-    let (Some(account_sid), Some(from), Some(token_ref)) =
-        (q::get(db, TWILIO_SID).await?, q::get(db, TWILIO_FROM).await?, q::get(db, TWILIO_TOKEN_REF).await?)
-    else {
-        return Ok(None);
-    };
-    Ok(Some(TwilioSettings { account_sid, from, token_ref, base_url: q::get(db, TWILIO_BASE_URL).await? }))
-}
-
-pub async fn set_twilio(db: &Db, s: &TwilioSettings) -> Result<()> {
-    q::set(db, TWILIO_SID, &s.account_sid).await?;
-    q::set(db, TWILIO_FROM, &s.from).await?;
-    q::set(db, TWILIO_TOKEN_REF, &s.token_ref).await?;
-    match &s.base_url {
-        Some(url) => q::set(db, TWILIO_BASE_URL, url).await,
-        None => q::delete(db, TWILIO_BASE_URL).await,
-    }
-}
-
-pub async fn clear_twilio(db: &Db) -> Result<()> {
-    for key in [TWILIO_SID, TWILIO_FROM, TWILIO_TOKEN_REF, TWILIO_BASE_URL] {
-        q::delete(db, key).await?;
-    }
-    Ok(())
-}

@@ -17,8 +17,6 @@ export const commands = {
 	actOnMessage: (id: string, action: OperatorAction) => typedError<MessageView, ErrorPayload>(__TAURI_INVOKE("act_on_message", { id, action })),
 	needsAttention: () => typedError<MessageView[], ErrorPayload>(__TAURI_INVOKE("needs_attention")),
 	messageAttempts: (id: string) => typedError<AttemptView[], ErrorPayload>(__TAURI_INVOKE("message_attempts", { id })),
-	saveTwilioCredentials: (input: TwilioCredentialsInput) => typedError<AppStatus, ErrorPayload>(__TAURI_INVOKE("save_twilio_credentials", { input })),
-	clearTwilioCredentials: () => typedError<AppStatus, ErrorPayload>(__TAURI_INVOKE("clear_twilio_credentials")),
 	outboxSettings: () => typedError<OutboxSettings, ErrorPayload>(__TAURI_INVOKE("outbox_settings")),
 	saveOutboxSettings: (input: OutboxSettings) => typedError<OutboxSettings, ErrorPayload>(__TAURI_INVOKE("save_outbox_settings", { input })),
 	previewMessage: (input: SendMessageInput) => typedError<MessagePreview, ErrorPayload>(__TAURI_INVOKE("preview_message", { input })),
@@ -47,7 +45,6 @@ export type AppStatus = {
 	keychain: KeychainState,
 	/**  Why the keychain is unavailable (translate `errors.<code>`). */
 	keychainError: ErrorPayload | null,
-	twilio: TwilioSettingsView,
 };
 
 export type AttachmentInput = {
@@ -388,19 +385,6 @@ export type TemplateView = {
 	body: string,
 	params: number,
 	fetchedAt: string,
-};
-
-export type TwilioCredentialsInput = {
-	accountSid: string,
-	authToken: string,
-	fromNumber: string,
-};
-
-export type TwilioSettingsView = {
-	configured: boolean,
-	accountSid: string | null,
-	fromNumber: string | null,
-	baseUrl: string,
 };
 
 export type WindowView = {

@@ -6,18 +6,24 @@ import {
   commands,
   type AppStatus,
   type AttemptView,
+  type DeviceView,
   type ErrorPayload,
   type GuardianView,
+  type InboundInput,
+  type InboxItem,
   type Language,
+  type MessageChannel,
   type MessageEventView,
   type MessageFilter,
+  type MessagePreview,
   type MessageView,
   type OperatorAction,
   type OutboxSettings,
-  type SendSmsInput,
-  type SmsDraft,
-  type SmsPreview,
-  type TwilioCredentialsInput,
+  type ProviderCheckView,
+  type ProviderInput,
+  type ProviderView,
+  type SendMessageInput,
+  type TemplateView,
 } from "./bindings";
 
 export type * from "./bindings";
@@ -77,8 +83,15 @@ function normalise(payload: ErrorPayload): ErrorPayload {
 export const ipc = {
   appStatus: (): Promise<AppStatus> => unwrap(() => commands.appStatus()),
   setLanguage: (language: Language): Promise<AppStatus> => unwrap(() => commands.setLanguage(language)),
-  previewSms: (draft: SmsDraft): Promise<SmsPreview> => unwrap(() => commands.previewSms(draft)),
-  sendSms: (input: SendSmsInput): Promise<MessageView> => unwrap(() => commands.sendSms(input)),
+  previewMessage: (input: SendMessageInput): Promise<MessagePreview> => unwrap(() => commands.previewMessage(input)),
+  /** One message per channel, except push: one per device of the guardian. */
+  sendMessage: (input: SendMessageInput): Promise<MessageView[]> => unwrap(() => commands.sendMessage(input)),
+  whatsappTemplates: (): Promise<TemplateView[]> => unwrap(() => commands.whatsappTemplates()),
+  refreshWhatsappTemplates: (): Promise<TemplateView[]> => unwrap(() => commands.refreshWhatsappTemplates()),
+  guardianDevices: (guardianId: string): Promise<DeviceView[]> => unwrap(() => commands.guardianDevices(guardianId)),
+  sandboxInbox: (channel: MessageChannel | null): Promise<InboxItem[]> => unwrap(() => commands.sandboxInbox(channel)),
+  clearSandboxInbox: (): Promise<null> => unwrap(() => commands.clearSandboxInbox()),
+  simulateReply: (input: InboundInput): Promise<null> => unwrap(() => commands.simulateReply(input)),
   listMessages: (filter: MessageFilter): Promise<MessageView[]> => unwrap(() => commands.listMessages(filter)),
   messageTimeline: (id: string): Promise<MessageEventView[]> => unwrap(() => commands.messageTimeline(id)),
   listGuardians: (): Promise<GuardianView[]> => unwrap(() => commands.listGuardians()),
@@ -86,9 +99,13 @@ export const ipc = {
     unwrap(() => commands.actOnMessage(id, action)),
   needsAttention: (): Promise<MessageView[]> => unwrap(() => commands.needsAttention()),
   messageAttempts: (id: string): Promise<AttemptView[]> => unwrap(() => commands.messageAttempts(id)),
-  saveTwilioCredentials: (input: TwilioCredentialsInput): Promise<AppStatus> =>
-    unwrap(() => commands.saveTwilioCredentials(input)),
-  clearTwilioCredentials: (): Promise<AppStatus> => unwrap(() => commands.clearTwilioCredentials()),
+  listProviders: (): Promise<ProviderView[]> => unwrap(() => commands.listProviders()),
+  saveProvider: (input: ProviderInput): Promise<ProviderView[]> => unwrap(() => commands.saveProvider(input)),
+  clearProvider: (id: string): Promise<ProviderView[]> => unwrap(() => commands.clearProvider(id)),
+  setFailoverOrder: (channel: MessageChannel, ids: string[]): Promise<ProviderView[]> =>
+    unwrap(() => commands.setFailoverOrder(channel, ids)),
+  testProvider: (id: string): Promise<ProviderCheckView> => unwrap(() => commands.testProvider(id)),
+  sendProviderTest: (id: string, to: string): Promise<ProviderCheckView> => unwrap(() => commands.sendProviderTest(id, to)),
   outboxSettings: (): Promise<OutboxSettings> => unwrap(() => commands.outboxSettings()),
   saveOutboxSettings: (input: OutboxSettings): Promise<OutboxSettings> =>
     unwrap(() => commands.saveOutboxSettings(input)),
@@ -104,8 +121,13 @@ export const queryKeys = {
   attempts: (id: string) => ["messages", "attempts", id] as const,
   // Under `messages` so the `messages-changed` event refreshes the count and the list too.
   attention: ["messages", "attention"] as const,
+  // Under `messages` so a status change (or a simulated reply) refreshes what the families saw.
+  inbox: (channel: MessageChannel | null) => ["messages", "inbox", channel] as const,
   outboxSettings: ["outbox-settings"] as const,
-  preview: (draft: SmsDraft) => ["sms-preview", draft] as const,
+  preview: (input: SendMessageInput) => ["message-preview", input] as const,
+  templates: ["whatsapp-templates"] as const,
+  devices: (guardianId: string) => ["guardian-devices", guardianId] as const,
+  providers: ["providers"] as const,
 };
 
 export const MESSAGES_CHANGED_EVENT = "messages-changed";

@@ -12,6 +12,7 @@ export function installMockBackend(): void {
     language: remembered === "en" ? "en" : "ar",
     seedMessages: !query.has("empty"),
     seedAttention: !query.has("empty"),
+    seedChannels: !query.has("empty"),
     deliveryStepMs: 800,
     onMessagesChanged: () => void emit("messages-changed"),
   });

@@ -20,11 +20,17 @@ export function translateError(t: TFunction, i18n: I18n, error: ErrorPayload | u
 /** Parameters that name a message status (`sent`, `unknown`) are shown as the status's own word. */
 const STATUS_PARAMS = new Set(["status", "from", "to"]);
 
+/**
+ * Parameter values that are words of ours get translated: a message status, a WhatsApp template's
+ * approval status (`pending`), a provider's field key (`auth_token` → "Auth token").
+ */
 function translatedParams(t: TFunction, i18n: I18n, params: ErrorPayload["params"]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(params ?? {})) {
-    out[name] =
-      STATUS_PARAMS.has(name) && i18n.exists(`status.${value}`) ? t(`status.${value}`) : value;
+    if (STATUS_PARAMS.has(name) && i18n.exists(`status.${value}`)) out[name] = t(`status.${value}`);
+    else if (name === "status" && i18n.exists(`templateStatus.${value}`)) out[name] = t(`templateStatus.${value}`);
+    else if (name === "field" && i18n.exists(`providerFields.${value}.label`)) out[name] = t(`providerFields.${value}.label`);
+    else out[name] = value;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDateTime, formatHijri } from "./format";
+import { formatBytes, formatDateTime, formatHijri, formatRiyals } from "./format";
 import { translateError } from "./errors";
 import i18n, { initI18n } from "../i18n";
 
@@ -25,5 +25,15 @@ describe("error messages", () => {
     expect(unknown).toContain("خطأ");
     expect(translateError(t, i18n, { code: "phone", params: {} })).toContain("خطأ غير متوقع");
     expect(translateError(t, i18n, new Error("boom"))).toBe(i18n.t("errors.internal"));
+  });
+});
+
+describe("money and sizes", () => {
+  it("show halalas as riyals and bytes as KB/MB in both languages", () => {
+    expect(formatRiyals(14, "ar")).toBe("0.14 ر.س");
+    expect(formatRiyals(1250, "en")).toBe("SAR 12.50");
+    expect(formatBytes(512, "en")).toBe("512 B");
+    expect(formatBytes(1536, "en")).toBe("1.5 KB");
+    expect(formatBytes(10 * 1024 * 1024, "ar")).toBe("10 م.ب");
   });
 });

@@ -61,3 +61,31 @@ export function formatNumber(value: number, language: Language): string {
   }
   return format.format(value);
 }
+
+/** Halalas as riyals with two decimals: "0.14 ر.س" / "SAR 0.14" (estimates before sending). */
+export function formatRiyals(halalas: number, language: Language): string {
+  const key = `r|${language}`;
+  let format = cache.get(key) as Intl.NumberFormat | undefined;
+  if (!format) {
+    format = new Intl.NumberFormat(language === "ar" ? "ar-SA-u-nu-latn" : "en-GB", {
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    });
+    cache.set(key, format);
+  }
+  const amount = format.format(halalas / 100);
+  return language === "ar" ? `${amount} ر.س` : `SAR ${amount}`;
+}
+
+/** A file size in the units people read: "820 KB", "1.4 MB" ("ك.ب" / "م.ب" in Arabic). */
+export function formatBytes(bytes: number, language: Language): string {
+  const units = language === "ar" ? ["بايت", "ك.ب", "م.ب"] : ["B", "KB", "MB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const rounded = unit === 0 ? value : Math.round(value * 10) / 10;
+  return `${formatNumber(rounded, language)} ${units[unit]}`;
+}

@@ -2,7 +2,7 @@
 //! opens the same screen; no router library is needed for a handful of screens.
 import { useSyncExternalStore } from "react";
 
-export const PAGES = ["compose", "messages", "attention", "settings"] as const;
+export const PAGES = ["compose", "messages", "attention", "inbox", "settings"] as const;
 export type Page = (typeof PAGES)[number];
 const DEFAULT_PAGE: Page = "compose";
 

@@ -23,11 +23,9 @@ use crate::error::{Error, Result};
 use crate::outbox::dispatcher::SharedRoutes;
 use crate::outbox::reports::Poller;
 use crate::outbox::{Dispatcher, MessageChanged, OutboxConfig, Routes};
-use crate::providers::default_base_url;
 use crate::providers::failover::{BreakerPolicy, Failover};
-use crate::providers::sms::twilio;
 use crate::secrets::{self, SecretError, SharedSecrets};
-use crate::settings::{self, Language, TwilioSettings};
+use crate::settings::{self, Language};
 use crate::store::queries::{channels, guardians, messages as q};
 use crate::store::{Db, now};
 
@@ -39,8 +37,6 @@ pub struct WaselConfig {
     pub secrets: SharedSecrets,
     /// Start the built-in simulators for the sandbox (the console and `wasel worker` do).
     pub sandbox: bool,
-    /// Twilio base URL for real credentials (configuration, so a simulator can stand in).
-    pub twilio_base_url: Option<String>,
     /// Names this process in leases (`console@host:pid`, `worker@host:pid`).
     pub worker_name: String,
     pub poll_interval: Duration,
@@ -65,7 +61,6 @@ impl WaselConfig {
             data_dir,
             secrets: Arc::new(secrets::Keychain),
             sandbox: true,
-            twilio_base_url: std::env::var("WASEL_TWILIO_BASE_URL").ok().filter(|s| !s.is_empty()),
             worker_name: format!("{worker_kind}@{}:{}", host_name(), std::process::id()),
             poll_interval: Duration::from_secs(1),
             sandbox_url: std::env::var("WASEL_SANDBOX_URL").ok().filter(|s| !s.is_empty()),
@@ -88,7 +83,6 @@ pub struct Wasel {
     routes: SharedRoutes,
     sim: Option<wasel_sim::Simulators>,
     sandbox_url: Option<String>,
-    twilio_base_url: String,
     keychain_error: RwLock<Option<SecretError>>,
     wake: Arc<Notify>,
     changes: broadcast::Sender<MessageChanged>,
@@ -120,8 +114,6 @@ impl Wasel {
         let sandbox_url = config.sandbox_url.clone().or_else(|| sim.as_ref().map(wasel_sim::Simulators::base_url));
 
         let routes = Routes::default();
-        let twilio_base_url =
-            config.twilio_base_url.clone().or_else(|| default_base_url(twilio::ID)).unwrap_or_default();
         let (shutdown, _) = watch::channel(false);
         let (changes, _) = broadcast::channel(1024);
         let outbox = settings::outbox(&db).await?;
@@ -146,7 +138,6 @@ impl Wasel {
             routes: Arc::new(RwLock::new(routes)),
             sim,
             sandbox_url,
-            twilio_base_url,
             keychain_error: RwLock::new(None),
             wake: Arc::new(Notify::new()),
             changes,
@@ -221,7 +212,6 @@ impl Wasel {
 
     pub async fn status(&self) -> Result<AppStatus> {
         let language = settings::language(&self.db).await?;
-        let saved = settings::twilio(&self.db).await?;
         let keychain_error = self.keychain_error();
         Ok(AppStatus {
             language,
@@ -230,12 +220,6 @@ impl Wasel {
             sandbox_url: self.sandbox_url.clone(),
             keychain: if keychain_error.is_some() { KeychainState::Unavailable } else { KeychainState::Available },
             keychain_error: keychain_error.map(|e| Error::from(e).payload()),
-            twilio: TwilioSettingsView {
-                configured: saved.is_some() && !self.is_sandbox(),
-                account_sid: saved.as_ref().map(|s| s.account_sid.clone()),
-                from_number: saved.as_ref().map(|s| s.from.clone()),
-                base_url: saved.and_then(|s| s.base_url).unwrap_or_else(|| self.twilio_base_url.clone()),
-            },
         })
     }
 
@@ -313,64 +297,6 @@ impl Wasel {
                 })
             })
             .collect())
-    }
-
-    /// Checks the credentials' shape, keeps the token in the keychain (the database keeps only
-    /// the reference), and switches new messages to real Twilio.
-    pub async fn save_twilio_credentials(&self, input: TwilioCredentialsInput) -> Result<AppStatus> {
-        let sid = input.account_sid.trim().to_owned();
-        if !(sid.len() == 34 && sid.starts_with("AC") && sid[2..].chars().all(|c| c.is_ascii_hexdigit())) {
-            return Err(Error::invalid("credentials.account_sid_invalid"));
-        }
-        let token = input.auth_token.trim().to_owned();
-        if token.is_empty() {
-            return Err(Error::invalid("credentials.token_required"));
-        }
-        let from = input.from_number.trim();
-        let from = if from.starts_with('+') || from.starts_with('0') || from.chars().all(|c| c.is_ascii_digit()) {
-            PhoneE164::parse_mobile(from).map_err(|_| Error::invalid("credentials.from_invalid"))?.to_string()
-        } else if (1..=11).contains(&from.len()) && from.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') {
-            from.to_owned()
-        } else {
-            return Err(Error::invalid("credentials.from_invalid"));
-        };
-        let token_ref = format!("{}/twilio/{sid}/auth_token", self.installation);
-        let account = token_ref.clone();
-        if let Err(e) = secrets::blocking(&self.secrets, move |s| s.set(&account, &token)).await {
-            self.set_keychain_error(Some(e.clone()));
-            return Err(e.into());
-        }
-        self.set_keychain_error(None);
-        let previous = settings::twilio(&self.db).await?;
-        settings::set_twilio(
-            &self.db,
-            &TwilioSettings { account_sid: sid, from, token_ref, base_url: previous.and_then(|p| p.base_url) },
-        )
-        .await?;
-        self.load_live_routes().await?;
-        self.status().await
-    }
-
-    /// Forgets the Twilio credentials (keychain and settings): back to the sandbox.
-    pub async fn clear_twilio_credentials(&self) -> Result<AppStatus> {
-        if let Some(saved) = settings::twilio(&self.db).await? {
-            let account = saved.token_ref.clone();
-            if let Err(e) = secrets::blocking(&self.secrets, move |s| s.delete(&account)).await {
-                tracing::warn!(code = e.code(), "could not delete the token from the keychain");
-            }
-        }
-        settings::clear_twilio(&self.db).await?;
-        self.set_live(Channel::Sms, None);
-        self.status().await
-    }
-
-    /// Test and operator hook: where real-credential Twilio calls go (a simulator in tests).
-    pub async fn set_twilio_base_url(&self, url: Option<String>) -> Result<()> {
-        if let Some(mut saved) = settings::twilio(&self.db).await? {
-            saved.base_url = url;
-            settings::set_twilio(&self.db, &saved).await?;
-        }
-        self.load_live_routes().await
     }
 
     fn outbox_config(&self) -> OutboxConfig {

@@ -1,63 +1,119 @@
 import {
   Alert,
   Anchor,
-  Badge,
   Button,
-  Collapse,
   Grid,
   Group,
+  List,
   Paper,
-  SimpleGrid,
+  SegmentedControl,
   Stack,
-  Switch,
   Text,
   TextInput,
   Textarea,
-  Title,
-  UnstyledButton,
 } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
+import { ChannelIcon } from "../../components/ChannelIcon";
+import { CHANNELS } from "../../lib/channels";
 import { Ltr } from "../../components/Ltr";
 import { PageHeader } from "../../components/PageHeader";
 import { currentLanguage } from "../../i18n";
-import { ipc, queryKeys, toErrorPayload, type ErrorPayload, type GuardianView, type MessageView, type SmsPreview } from "../../ipc";
-import { errorField, useErrorText } from "../../lib/errors";
-import { formatDateTime, formatHijri, formatNumber } from "../../lib/format";
-import { zonedInputToUtc } from "../../lib/zonedTime";
+import {
+  ipc,
+  queryKeys,
+  toErrorPayload,
+  type ErrorPayload,
+  type GuardianView,
+  type MessageChannel,
+  type MessageView,
+} from "../../ipc";
+import { useErrorText } from "../../lib/errors";
+import { formatDateTime } from "../../lib/format";
 import { navigate } from "../../lib/route";
+import { zonedInputToUtc } from "../../lib/zonedTime";
+import { ProviderName } from "../messages/ProviderName";
+import { useAppStatus } from "../shell/useAppStatus";
+import { EmailFields, PushFields, VoiceFields } from "./ChannelFields";
+import {
+  EMPTY_DRAFT,
+  addressFor,
+  composeFieldOf,
+  draftSignature,
+  emptyDrafts,
+  inputFor,
+  type ComposeField,
+  type Draft,
+  type Drafts,
+  type PickedFile,
+} from "./draft";
 import { GuardianPicker } from "./GuardianPicker";
+import { PreviewCard } from "./PreviewCard";
+import { useMessagePreview } from "./queries";
+import { SchedulingSection, type ScheduleField } from "./Scheduling";
 import { useDraftKey } from "./useDraftKey";
-import { useSmsPreview } from "./useSmsPreview";
+import { WhatsappFields } from "./WhatsappFields";
 import classes from "./ComposePage.module.css";
+
+type Sent = { messages: MessageView[]; channel: MessageChannel; sendAt: string | null; guardian: string | null };
 
 export function ComposePage() {
   const { t } = useTranslation();
   const errorText = useErrorText();
   const client = useQueryClient();
+  const status = useAppStatus();
 
-  const [to, setTo] = useState("");
-  const [body, setBody] = useState("");
+  const [channel, setChannel] = useState<MessageChannel>("sms");
+  const [drafts, setDrafts] = useState<Drafts>(emptyDrafts);
   const [guardian, setGuardian] = useState<GuardianView | null>(null);
   const [toTouched, setToTouched] = useState(false);
   const [attempted, setAttempted] = useState(false);
   const [sendError, setSendError] = useState<ErrorPayload | null>(null);
-  const [sent, setSent] = useState<{ message: MessageView; sendAt: string | null } | null>(null);
+  const [sent, setSent] = useState<Sent | null>(null);
   const [scheduleOpen, setScheduleOpen] = useState(false);
   const [sendAt, setSendAt] = useState("");
   const [expiresAt, setExpiresAt] = useState("");
   const [urgent, setUrgent] = useState(false);
   const [invalidTimes, setInvalidTimes] = useState<ScheduleField[]>([]);
   const draftKey = useDraftKey();
-  const preview = useSmsPreview(to, body);
+
+  const draft = drafts[channel];
+  const voiceLanguage = draft.language ?? guardian?.language ?? "ar";
+  // The voice's language is sent as shown, so the preview and the call agree.
+  const resolved: Draft = channel === "voice" ? { ...draft, language: voiceLanguage } : draft;
+  const sendAtUtc = zonedInputToUtc(sendAt);
+  const expiresAtUtc = zonedInputToUtc(expiresAt);
+  const shared = { guardianId: guardian?.id ?? null, sendAt: sendAtUtc, expiresAt: expiresAtUtc, urgent };
+  const previewQuery = useMessagePreview(inputFor(channel, resolved, { ...shared, idempotencyKey: null }, { withAttachments: false }));
+  // While the new channel's answer is on its way the previous one is kept: never show it here.
+  const preview = previewQuery.data?.channel === channel ? previewQuery.data : undefined;
+
+  const update = (target: MessageChannel, patch: Partial<Draft> | ((d: Draft) => Partial<Draft>)) =>
+    setDrafts((all) => {
+      const current = all[target];
+      return { ...all, [target]: { ...current, ...(typeof patch === "function" ? patch(current) : patch) } };
+    });
+
+  const field = composeFieldOf(sendError);
+  const clearFieldError = (...fields: ComposeField[]) => {
+    if (field && fields.includes(field)) setSendError(null);
+  };
+  const edit = (patch: Partial<Draft>, ...fields: ComposeField[]) => {
+    update(channel, patch);
+    clearFieldError(...fields);
+  };
 
   const send = useMutation({
-    mutationFn: ipc.sendSms,
-    onSuccess: (message, input) => {
-      setSent({ message, sendAt: message.status === "scheduled" ? input.sendAt : null });
-      setTo("");
-      setBody("");
+    mutationFn: ipc.sendMessage,
+    onSuccess: (messages, input) => {
+      setSent({
+        messages,
+        channel: input.channel,
+        sendAt: messages[0]?.status === "scheduled" ? input.sendAt : null,
+        guardian: guardian?.name ?? null,
+      });
+      setDrafts((all) => ({ ...all, [input.channel]: EMPTY_DRAFT }));
       setGuardian(null);
       setSendAt("");
       setExpiresAt("");
@@ -72,12 +128,10 @@ export function ComposePage() {
     onError: (error) => {
       const payload = toErrorPayload(error);
       setSendError(payload);
-      if (scheduleFieldOf(payload)) setScheduleOpen(true);
+      const at = composeFieldOf(payload);
+      if (at === "sendAt" || at === "expiresAt") setScheduleOpen(true);
     },
   });
-
-  const sendAtUtc = zonedInputToUtc(sendAt);
-  const expiresAtUtc = zonedInputToUtc(expiresAt);
 
   const submit = () => {
     if (send.isPending) return;
@@ -93,38 +147,35 @@ export function ComposePage() {
       setScheduleOpen(true);
       return;
     }
-    const guardianId = guardian?.id ?? null;
-    const draft = JSON.stringify([to, body, guardianId, sendAtUtc, expiresAtUtc, urgent]);
-    send.mutate({
-      to,
-      body,
-      guardianId,
-      idempotencyKey: draftKey.keyFor(draft),
-      sendAt: sendAtUtc,
-      expiresAt: expiresAtUtc,
-      urgent,
-    });
+    const key = draftKey.keyFor(draftSignature(channel, resolved, shared));
+    send.mutate(inputFor(channel, resolved, { ...shared, idempotencyKey: key }, { withAttachments: true }));
   };
 
-  const clearFieldError = (field: "phone" | "body") => {
-    if (errorField(sendError) === field) setSendError(null);
+  const switchChannel = (next: MessageChannel) => {
+    setChannel(next);
+    setSendError(null);
+    setToTouched(false);
+    setAttempted(false);
   };
 
-  const clearScheduleError = (field: ScheduleField) => {
-    setInvalidTimes((fields) => fields.filter((f) => f !== field));
-    if (scheduleFieldOf(sendError)) setSendError(null);
+  const pickGuardian = (picked: GuardianView | null) => {
+    setGuardian(picked);
+    if (picked) {
+      // The guardian's number and email fill every channel's address at once.
+      setDrafts((all) => {
+        const next = { ...all };
+        for (const c of CHANNELS) next[c] = { ...all[c], to: addressFor(c, picked) };
+        return next;
+      });
+    }
+    clearFieldError("to", "guardian", "devices");
   };
 
-  const sendField = errorField(sendError);
-  const previewPhoneError = (toTouched || attempted) && preview.data?.phoneError ? preview.data.phoneError : null;
-  const toError = sendField === "phone" && sendError ? sendError : previewPhoneError;
-  const bodyError = sendField === "body" ? sendError : null;
-  const scheduleField = scheduleFieldOf(sendError);
-  const timeError = (field: ScheduleField) => {
-    if (invalidTimes.includes(field)) return t("compose.schedule.invalidTime");
-    return scheduleField === field && sendError ? errorText(sendError) : undefined;
-  };
-  const generalError = sendError && sendField !== "phone" && sendField !== "body" && !scheduleField ? sendError : null;
+  const errorAt = (f: ComposeField) => (field === f && sendError ? errorText(sendError) : undefined);
+  const previewAddressError = (toTouched || attempted) && preview?.addressError ? preview.addressError : null;
+  const toError = errorAt("to") ?? (previewAddressError ? errorText(previewAddressError) : undefined);
+  const timeError = (f: ScheduleField) => (invalidTimes.includes(f) ? t("compose.schedule.invalidTime") : errorAt(f));
+  const generalError = sendError && !field ? sendError : null;
 
   const onBodyKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -133,39 +184,30 @@ export function ComposePage() {
     }
   };
 
+  const body = (
+    <Textarea
+      data-testid="compose-body"
+      label={t(`compose.body.label_${channel}`)}
+      description={channel === "voice" ? t("compose.voice.scriptHint") : undefined}
+      placeholder={t(`compose.body.placeholder_${channel}`)}
+      value={draft.body}
+      onChange={(event) => edit({ body: event.currentTarget.value }, "body")}
+      onKeyDown={onBodyKeyDown}
+      error={errorAt("body")}
+      errorProps={{ "data-testid": "compose-body-error" }}
+      dir="auto"
+      autosize
+      minRows={channel === "email" ? 8 : channel === "push" ? 3 : 6}
+      maxRows={16}
+      withAsterisk
+    />
+  );
+
   return (
     <Stack gap={0}>
       <PageHeader title={t("compose.title")} subtitle={t("compose.subtitle")} />
 
-      {sent && (
-        <Alert
-          data-testid="compose-success"
-          data-message-id={sent.message.id}
-          data-status={sent.message.status}
-          color="teal"
-          variant="light"
-          radius="md"
-          mb="lg"
-          title={sent.sendAt ? t("compose.successScheduledTitle") : t("compose.successTitle")}
-          withCloseButton
-          closeButtonLabel={t("common.close")}
-          onClose={() => setSent(null)}
-        >
-          <Group gap="sm" justify="space-between" wrap="wrap">
-            <Text size="sm">
-              {sent.sendAt
-                ? t("compose.successScheduledBody", {
-                    to: sent.message.toDisplay,
-                    when: formatDateTime(sent.sendAt, currentLanguage()),
-                  })
-                : t("compose.successBody", { to: sent.message.toDisplay })}
-            </Text>
-            <Anchor component="button" type="button" size="sm" fw={500} onClick={() => navigate("messages")}>
-              {t("compose.viewMessages")}
-            </Anchor>
-          </Group>
-        </Alert>
-      )}
+      {sent && <SuccessPanel sent={sent} onClose={() => setSent(null)} />}
 
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, md: 8 }}>
@@ -178,56 +220,99 @@ export function ComposePage() {
               }}
             >
               <Stack gap="md">
+                <SegmentedControl
+                  data-testid="compose-channel"
+                  fullWidth
+                  value={channel}
+                  onChange={(value) => switchChannel(value as MessageChannel)}
+                  aria-label={t("compose.channel")}
+                  data={CHANNELS.map((c) => ({
+                    value: c,
+                    label: (
+                      <span className={classes.channelOption} data-testid={`compose-channel-${c}`}>
+                        <ChannelIcon channel={c} size={16} />
+                        {t(`channel.${c}`)}
+                      </span>
+                    ),
+                  }))}
+                />
                 <GuardianPicker
+                  channel={channel}
                   value={guardian?.id ?? null}
-                  onPick={(picked) => {
-                    setGuardian(picked);
-                    if (picked) {
-                      setTo(picked.phone);
-                      clearFieldError("phone");
-                    }
-                  }}
+                  onPick={pickGuardian}
+                  required={channel === "push"}
+                  error={errorAt("guardian")}
                 />
-                <TextInput
-                  data-testid="compose-to"
-                  label={t("compose.to.label")}
-                  description={t("compose.to.description")}
-                  placeholder={t("compose.to.placeholder")}
-                  value={to}
-                  onChange={(event) => {
-                    const value = event.currentTarget.value;
-                    setTo(value);
-                    // A hand-edited number is no longer the picked guardian's.
-                    if (guardian && value !== guardian.phone) setGuardian(null);
-                    clearFieldError("phone");
-                  }}
-                  onBlur={() => setToTouched(true)}
-                  error={toError ? errorText(toError) : undefined}
-                  errorProps={{ "data-testid": "compose-to-error" }}
-                  dir="ltr"
-                  inputMode="tel"
-                  autoComplete="off"
-                  classNames={{ input: classes.ltrInput }}
-                  withAsterisk
-                />
-                <Textarea
-                  data-testid="compose-body"
-                  label={t("compose.body.label")}
-                  placeholder={t("compose.body.placeholder")}
-                  value={body}
-                  onChange={(event) => {
-                    setBody(event.currentTarget.value);
-                    clearFieldError("body");
-                  }}
-                  onKeyDown={onBodyKeyDown}
-                  error={bodyError ? errorText(bodyError) : undefined}
-                  errorProps={{ "data-testid": "compose-body-error" }}
-                  dir="auto"
-                  autosize
-                  minRows={6}
-                  maxRows={14}
-                  withAsterisk
-                />
+                {channel !== "push" && (
+                  <TextInput
+                    data-testid="compose-to"
+                    label={t(channel === "email" ? "compose.to.emailLabel" : "compose.to.label")}
+                    description={t(channel === "email" ? "compose.to.emailDescription" : "compose.to.description")}
+                    placeholder={t(channel === "email" ? "compose.to.emailPlaceholder" : "compose.to.placeholder")}
+                    value={draft.to}
+                    onChange={(event) => {
+                      const value = event.currentTarget.value;
+                      update(channel, { to: value });
+                      // A hand-edited address is no longer the picked guardian's.
+                      if (guardian && value !== addressFor(channel, guardian)) setGuardian(null);
+                      clearFieldError("to");
+                    }}
+                    onBlur={() => setToTouched(true)}
+                    error={toError}
+                    errorProps={{ "data-testid": "compose-to-error" }}
+                    dir="ltr"
+                    inputMode={channel === "email" ? "email" : "tel"}
+                    type={channel === "email" ? "email" : "text"}
+                    autoComplete="off"
+                    classNames={{ input: classes.ltrInput }}
+                    withAsterisk
+                  />
+                )}
+
+                {channel === "sms" && body}
+                {channel === "whatsapp" && (
+                  <WhatsappFields
+                    draft={draft}
+                    onChange={(patch) => edit(patch, "template", "params", "body")}
+                    preview={preview}
+                    body={body}
+                    templateError={errorAt("template")}
+                    paramsError={errorAt("params")}
+                    sandbox={status.data?.sandbox === true && status.data.sandboxUrl !== null}
+                  />
+                )}
+                {channel === "email" && (
+                  <EmailFields
+                    draft={draft}
+                    onChange={(patch) => edit(patch, "subject", "attachments")}
+                    onAddFiles={(files: PickedFile[]) => {
+                      update("email", (d) => ({ attachments: [...d.attachments, ...files] }));
+                      clearFieldError("attachments");
+                    }}
+                    body={body}
+                    subjectError={errorAt("subject")}
+                    attachmentsError={errorAt("attachments")}
+                  />
+                )}
+                {channel === "push" && (
+                  <PushFields
+                    guardian={guardian}
+                    draft={draft}
+                    onChange={(patch) => edit(patch, "subject")}
+                    body={body}
+                    subjectError={errorAt("subject")}
+                    devicesError={errorAt("devices")}
+                  />
+                )}
+                {channel === "voice" && (
+                  <VoiceFields
+                    language={voiceLanguage}
+                    followsGuardian={draft.language === null && guardian !== null}
+                    onLanguage={(language) => update("voice", { language })}
+                    body={body}
+                  />
+                )}
+
                 <SchedulingSection
                   open={scheduleOpen}
                   onToggle={() => setScheduleOpen((open) => !open)}
@@ -236,11 +321,13 @@ export function ComposePage() {
                   urgent={urgent}
                   onSendAt={(value) => {
                     setSendAt(value);
-                    clearScheduleError("sendAt");
+                    setInvalidTimes((fields) => fields.filter((f) => f !== "sendAt"));
+                    clearFieldError("sendAt", "expiresAt");
                   }}
                   onExpiresAt={(value) => {
                     setExpiresAt(value);
-                    clearScheduleError("expiresAt");
+                    setInvalidTimes((fields) => fields.filter((f) => f !== "expiresAt"));
+                    clearFieldError("sendAt", "expiresAt");
                   }}
                   onUrgent={setUrgent}
                   sendAtError={timeError("sendAt")}
@@ -252,8 +339,15 @@ export function ComposePage() {
                   </Alert>
                 )}
                 <Group justify="flex-end">
-                  <Button type="submit" size="md" miw="9rem" loading={send.isPending} disabled={send.isPending} data-testid="compose-send">
-                    {sendAtUtc ? t("compose.schedule.submit") : t("compose.send")}
+                  <Button
+                    type="submit"
+                    size="md"
+                    miw="9rem"
+                    loading={send.isPending}
+                    disabled={send.isPending}
+                    data-testid="compose-send"
+                  >
+                    {sendAtUtc ? t("compose.schedule.submit") : t(`compose.send_${channel}`)}
                   </Button>
                 </Group>
               </Stack>
@@ -261,226 +355,63 @@ export function ComposePage() {
           </Paper>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 4 }}>
-          <PreviewCard preview={preview.data} />
+          <PreviewCard channel={channel} preview={preview} draft={draft} voiceLanguage={voiceLanguage} />
         </Grid.Col>
       </Grid>
     </Stack>
   );
 }
 
-type ScheduleField = "sendAt" | "expiresAt";
-
-/** Both schedule errors are about the expiry: already past, or before the message would go. */
-function scheduleFieldOf(error: ErrorPayload | null): ScheduleField | null {
-  switch (error?.code) {
-    case "schedule.expired":
-    case "schedule.expires_before_send":
-      return "expiresAt";
-    default:
-      return error?.code.startsWith("schedule.") ? "sendAt" : null;
-  }
-}
-
-type SchedulingProps = {
-  open: boolean;
-  onToggle: () => void;
-  sendAt: string;
-  expiresAt: string;
-  urgent: boolean;
-  onSendAt: (value: string) => void;
-  onExpiresAt: (value: string) => void;
-  onUrgent: (value: boolean) => void;
-  sendAtError: string | undefined;
-  expiresAtError: string | undefined;
-};
-
-/** Later, not after, and urgent: closed until needed; what it holds is still sent when closed. */
-function SchedulingSection(props: SchedulingProps) {
-  const { t } = useTranslation();
-  const { open, sendAt, expiresAt, urgent } = props;
-  const summary = [
-    zonedInputToUtc(sendAt) ? t("compose.schedule.summaryLater") : null,
-    zonedInputToUtc(expiresAt) ? t("compose.schedule.summaryExpires") : null,
-    urgent ? t("compose.schedule.summaryUrgent") : null,
-  ].filter((s): s is string => s !== null);
-
-  return (
-    <div className={classes.schedule}>
-      <UnstyledButton
-        type="button"
-        className={classes.scheduleToggle}
-        onClick={props.onToggle}
-        aria-expanded={open}
-        aria-controls="compose-schedule"
-        data-testid="compose-schedule-toggle"
-      >
-        <ChevronIcon open={open} />
-        <Text span size="sm" fw={500}>
-          {t("compose.schedule.title")}
-        </Text>
-        <Text span size="xs" c="dimmed">
-          {t("compose.schedule.optional")}
-        </Text>
-        {!open &&
-          summary.map((s) => (
-            <Badge key={s} size="sm" variant="light" color="wasel">
-              {s}
-            </Badge>
-          ))}
-      </UnstyledButton>
-      <Collapse expanded={open} id="compose-schedule" keepMountedMode="display-none">
-        <Stack gap="md" pt="sm" pb={4} data-testid="compose-schedule">
-          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
-            <TimeField
-              testId="compose-send-at"
-              label={t("compose.schedule.sendAt")}
-              hint={t("compose.schedule.sendAtHint")}
-              value={sendAt}
-              onChange={props.onSendAt}
-              error={props.sendAtError}
-            />
-            <TimeField
-              testId="compose-expires-at"
-              label={t("compose.schedule.expiresAt")}
-              hint={t("compose.schedule.expiresAtHint")}
-              value={expiresAt}
-              onChange={props.onExpiresAt}
-              error={props.expiresAtError}
-            />
-          </SimpleGrid>
-          <Switch
-            data-testid="compose-urgent"
-            label={t("compose.schedule.urgent")}
-            description={t("compose.schedule.urgentHint")}
-            checked={urgent}
-            onChange={(event) => props.onUrgent(event.currentTarget.checked)}
-          />
-        </Stack>
-      </Collapse>
-    </div>
-  );
-}
-
-/** A Riyadh date and time; below it, the same instant spelled out (with its Hijri date) once valid. */
-function TimeField({
-  testId,
-  label,
-  hint,
-  value,
-  onChange,
-  error,
-}: {
-  testId: string;
-  label: string;
-  hint: string;
-  value: string;
-  onChange: (value: string) => void;
-  error: string | undefined;
-}) {
+/** Queued or scheduled; a push lists each device's copy. */
+function SuccessPanel({ sent, onClose }: { sent: Sent; onClose: () => void }) {
   const { t } = useTranslation();
   const language = currentLanguage();
-  const utc = zonedInputToUtc(value);
+  const first = sent.messages[0];
+  if (!first) return null;
+  const to = sent.channel === "push" ? (sent.guardian ?? first.guardianName ?? first.toDisplay) : first.toDisplay;
   return (
-    <TextInput
-      type="datetime-local"
-      data-testid={testId}
-      label={label}
-      description={
-        utc ? (
-          <span data-testid={`${testId}-riyadh`}>
-            {t("compose.schedule.riyadh", { when: formatDateTime(utc, language), hijri: formatHijri(utc, language) })}
-          </span>
-        ) : (
-          hint
-        )
-      }
-      value={value}
-      onChange={(event) => onChange(event.currentTarget.value)}
-      error={error}
-      errorProps={{ "data-testid": `${testId}-error` }}
-      step={60}
-      dir="ltr"
-      classNames={{ input: classes.ltrInput }}
-      rightSection={
-        value ? (
-          <ClearButton label={t("compose.schedule.clear")} onClick={() => onChange("")} testId={`${testId}-clear`} />
-        ) : undefined
-      }
-    />
-  );
-}
-
-function ClearButton({ label, onClick, testId }: { label: string; onClick: () => void; testId: string }) {
-  return (
-    <UnstyledButton type="button" aria-label={label} title={label} onClick={onClick} className={classes.clear} data-testid={testId}>
-      <svg viewBox="0 0 24 24" width="14" height="14" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
-        <path d="M6 6l12 12M18 6 6 18" strokeLinecap="round" />
-      </svg>
-    </UnstyledButton>
-  );
-}
-
-function ChevronIcon({ open }: { open: boolean }) {
-  return (
-    <svg
-      viewBox="0 0 24 24"
-      width="16"
-      height="16"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      aria-hidden="true"
-      className={classes.chevron}
-      data-open={open || undefined}
+    <Alert
+      data-testid="compose-success"
+      data-message-id={first.id}
+      data-message-ids={sent.messages.map((m) => m.id).join(" ")}
+      data-count={sent.messages.length}
+      data-channel={sent.channel}
+      data-status={first.status}
+      color="teal"
+      variant="light"
+      radius="md"
+      mb="lg"
+      title={sent.sendAt ? t("compose.successScheduledTitle") : t("compose.successTitle")}
+      withCloseButton
+      closeButtonLabel={t("common.close")}
+      onClose={onClose}
     >
-      <path d="m9 6 6 6-6 6" strokeLinecap="round" strokeLinejoin="round" />
-    </svg>
-  );
-}
-
-function PreviewCard({ preview }: { preview: SmsPreview | undefined }) {
-  const { t } = useTranslation();
-  const language = currentLanguage();
-  const number = (value: number | undefined) => formatNumber(value ?? 0, language);
-  return (
-    <Paper withBorder p="lg" shadow="xs" className={classes.preview}>
-      <Title order={3} fz="md" mb="md">
-        {t("compose.preview.title")}
-      </Title>
-      <dl className={classes.facts}>
-        <div className={classes.fact}>
-          <dt>{t("compose.preview.normalized")}</dt>
-          <dd>
-            {preview?.normalized ? (
-              <Ltr testId="compose-normalized">{preview.normalized}</Ltr>
-            ) : (
-              <span data-testid="compose-normalized">{t("common.none")}</span>
-            )}
-          </dd>
-        </div>
-        <div className={classes.fact}>
-          <dt>{t("compose.preview.encoding")}</dt>
-          <dd>
-            <Badge variant="light" color={preview?.encoding === "ucs2" ? "blue" : "gray"} data-testid="compose-encoding">
-              {t(preview?.encoding === "ucs2" ? "compose.preview.ucs2" : "compose.preview.gsm7")}
-            </Badge>
-          </dd>
-        </div>
-        <div className={classes.fact}>
-          <dt>{t("compose.preview.units")}</dt>
-          <dd>{number(preview?.units)}</dd>
-        </div>
-        <div className={classes.fact}>
-          <dt>{t("compose.preview.segments")}</dt>
-          <dd data-testid="compose-segments" className={classes.big}>
-            {number(preview?.segments)}
-          </dd>
-        </div>
-        <div className={classes.fact}>
-          <dt>{t("compose.preview.remaining")}</dt>
-          <dd data-testid="compose-remaining">{number(preview?.remaining)}</dd>
-        </div>
-      </dl>
-    </Paper>
+      <Stack gap="xs">
+        <Group gap="sm" justify="space-between" wrap="wrap">
+          <Text size="sm">
+            {sent.sendAt
+              ? t("compose.successScheduledBody", { to, when: formatDateTime(sent.sendAt, language) })
+              : sent.channel === "push"
+                ? t("compose.successPushBody", { to, count: sent.messages.length })
+                : t("compose.successBody", { to })}
+          </Text>
+          <Anchor component="button" type="button" size="sm" fw={500} onClick={() => navigate("messages")}>
+            {t("compose.viewMessages")}
+          </Anchor>
+        </Group>
+        {sent.messages.length > 1 && (
+          <List size="sm" spacing={2} data-testid="compose-success-list">
+            {sent.messages.map((m) => (
+              <List.Item key={m.id}>
+                <bdi>{m.provider ? <ProviderName id={m.provider} /> : t(`channel.${m.channel}`)}</bdi>{" "}
+                <Text span size="xs" c="dimmed">
+                  <Ltr>{m.toDisplay}</Ltr>
+                </Text>
+              </List.Item>
+            ))}
+          </List>
+        )}
+      </Stack>
+    </Alert>
   );
 }

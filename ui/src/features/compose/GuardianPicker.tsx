@@ -3,15 +3,22 @@ import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { Ltr } from "../../components/Ltr";
-import { ipc, queryKeys, type GuardianView } from "../../ipc";
+import { ipc, queryKeys, type GuardianView, type MessageChannel } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
+import { formatNumber } from "../../lib/format";
+import { currentLanguage } from "../../i18n";
 
 type Props = {
+  /** What the options show beside the name: the number, the email or the device count. */
+  channel: MessageChannel;
   value: string | null;
   onPick: (guardian: GuardianView | null) => void;
+  /** Push goes to the guardian's devices, so a guardian must be picked. */
+  required?: boolean;
+  error?: string;
 };
 
-export function GuardianPicker({ value, onPick }: Props) {
+export function GuardianPicker({ channel, value, onPick, required = false, error }: Props) {
   const { t } = useTranslation();
   const errorText = useErrorText();
   const guardians = useQuery({ queryKey: queryKeys.guardians, queryFn: ipc.listGuardians, staleTime: 60_000 });
@@ -28,7 +35,7 @@ export function GuardianPicker({ value, onPick }: Props) {
       const g = byId.get(option.value);
       if (!g) return false;
       if (digits && g.phone.replace(/\D/g, "").includes(digits)) return true;
-      return [g.name, g.beneficiaryName ?? ""].some((field) => normalise(field).includes(needle));
+      return [g.name, g.beneficiaryName ?? "", g.email ?? ""].some((field) => normalise(field).includes(needle));
     });
   };
 
@@ -47,13 +54,15 @@ export function GuardianPicker({ value, onPick }: Props) {
       selectFirstOptionOnChange
       filter={filter}
       maxDropdownHeight={320}
-      error={guardians.isError ? errorText(guardians.error) : undefined}
+      error={error ?? (guardians.isError ? errorText(guardians.error) : undefined)}
+      errorProps={{ "data-testid": "guardian-picker-error" }}
+      withAsterisk={required}
       comboboxProps={{ shadow: "md" }}
       renderOption={({ option }) => {
         const g = byId.get(option.value);
         if (!g) return option.label;
         return (
-          <Group justify="space-between" wrap="nowrap" w="100%" gap="md">
+          <Group justify="space-between" wrap="nowrap" w="100%" gap="md" data-testid="guardian-option" data-id={g.id}>
             <Stack gap={0}>
               <Text size="sm" fw={500}>
                 {g.name}
@@ -65,13 +74,20 @@ export function GuardianPicker({ value, onPick }: Props) {
               )}
             </Stack>
             <Text size="xs" c="dimmed">
-              <Ltr>{g.phoneDisplay}</Ltr>
+              <GuardianAddress guardian={g} channel={channel} />
             </Text>
           </Group>
         );
       }}
     />
   );
+}
+
+function GuardianAddress({ guardian: g, channel }: { guardian: GuardianView; channel: MessageChannel }) {
+  const { t } = useTranslation();
+  if (channel === "email") return g.email ? <Ltr>{g.email}</Ltr> : <>{t("compose.guardian.noEmail")}</>;
+  if (channel === "push") return <>{t("compose.guardian.devices", { count: formatNumber(g.devices, currentLanguage()) })}</>;
+  return <Ltr>{g.phoneDisplay}</Ltr>;
 }
 
 /** Case, spacing, Arabic diacritics and letter variants (أ/إ/آ, ة/ه, ى/ي) do not matter in a search. */

@@ -1,6 +1,7 @@
-import { Alert, Button, DataList, Divider, Drawer, Group, Loader, Paper, Stack, Text, Timeline, Title } from "@mantine/core";
+import { Alert, Badge, Button, DataList, Divider, Drawer, Group, Loader, Paper, Stack, Text, Timeline, Title } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { ChannelLabel } from "../../components/ChannelIcon";
 import { Ltr } from "../../components/Ltr";
 import { currentLanguage } from "../../i18n";
 import { toErrorPayload, type ErrorPayload, type MessageView, type OperatorAction } from "../../ipc";
@@ -12,7 +13,7 @@ import { ConfirmActionModal } from "./ConfirmActionModal";
 import { describeEventDetail } from "./eventDetail";
 import { ProviderName } from "./ProviderName";
 import { useTimeline } from "./queries";
-import { STATUS_COLOR } from "./status";
+import { CALL_OUTCOME_COLOR, callOutcome, isCallOutcome, STATUS_COLOR } from "./status";
 import { SandboxBadge } from "./SandboxBadge";
 import { StatusBadge } from "./StatusBadge";
 
@@ -189,22 +190,25 @@ function Details({ message: m, actions }: { message: MessageView; actions: React
           <StatusBadge status={m.status} testId="drawer-status" />
           {m.sandbox && <SandboxBadge />}
         </Group>
-        <Text size="sm" c="dimmed">
-          {t(`channel.${m.channel}`)}
-        </Text>
+        <ChannelLabel channel={m.channel} />
       </Group>
 
       {actions}
 
       <Paper withBorder p="md" bg="gray.0">
+        {m.title && (
+          <Text size="sm" fw={600} dir="auto" mb={6} data-testid="drawer-title">
+            {m.title}
+          </Text>
+        )}
         <Text size="sm" dir="auto" style={{ whiteSpace: "pre-wrap" }}>
           {m.body}
         </Text>
       </Paper>
 
       {m.error && (
-        <Alert color="red" variant="light" radius="md" title={t("messages.details.error")}>
-          {errorText(m.error)}
+        <Alert color="red" variant="light" radius="md" title={t("messages.details.error")} data-testid="drawer-error">
+          {failureText(m, errorText, t)}
         </Alert>
       )}
 
@@ -223,8 +227,7 @@ function Details({ message: m, actions }: { message: MessageView; actions: React
         <Item label={t("messages.details.providerMessageId")}>
           {m.providerMessageId ? <Ltr>{m.providerMessageId}</Ltr> : t("common.none")}
         </Item>
-        <Item label={t("messages.details.encoding")}>{t(`encoding.${m.encoding}`)}</Item>
-        <Item label={t("messages.details.segments")}>{formatNumber(m.segments, language)}</Item>
+        <ChannelDetails message={m} />
         <Item label={t("messages.details.attempts")}>{formatNumber(m.attempts, language)}</Item>
         <Item label={t("messages.details.createdAt")}>{when(m.createdAt)}</Item>
         {m.sendAt && <Item label={t("messages.details.sendAt")}>{when(m.sendAt)}</Item>}
@@ -240,6 +243,58 @@ function Details({ message: m, actions }: { message: MessageView; actions: React
       <MessageTimeline id={m.id} />
     </Stack>
   );
+}
+
+/** A call that ended unanswered says so in words; any other failure is the translated error. */
+function failureText(m: MessageView, errorText: (e: unknown) => string, t: (key: string) => string): string {
+  const code = m.error?.params.code;
+  if (m.channel === "voice" && isCallOutcome(code) && code !== "completed") return t(`callFailure.${code}`);
+  return errorText(m.error);
+}
+
+/** What only this channel has: SMS encoding and segments, the template, subject, title, call outcome. */
+function ChannelDetails({ message: m }: { message: MessageView }) {
+  const { t } = useTranslation();
+  const language = currentLanguage();
+  switch (m.channel) {
+    case "sms":
+      return (
+        <>
+          <Item label={t("messages.details.encoding")}>{t(`encoding.${m.encoding}`)}</Item>
+          <Item label={t("messages.details.segments")}>{formatNumber(m.segments, language)}</Item>
+        </>
+      );
+    case "whatsapp":
+      return (
+        <Item label={t("messages.details.template")}>
+          {m.title ? <Ltr>{m.title}</Ltr> : t("messages.details.freeText")}
+        </Item>
+      );
+    case "email":
+      return <Item label={t("messages.details.subject")}>{m.title ?? t("common.none")}</Item>;
+    case "push":
+      return <Item label={t("messages.details.pushTitle")}>{m.title ?? t("common.none")}</Item>;
+    case "voice": {
+      const outcome = callOutcome(m);
+      return (
+        <Item label={t("messages.details.callOutcome")}>
+          {outcome ? (
+            <Badge
+              size="sm"
+              variant="light"
+              color={CALL_OUTCOME_COLOR[outcome]}
+              data-testid="drawer-call-outcome"
+              data-outcome={outcome}
+            >
+              {t(`callOutcome.${outcome}`)}
+            </Badge>
+          ) : (
+            t("common.none")
+          )}
+        </Item>
+      );
+    }
+  }
 }
 
 function Item({ label, children }: { label: string; children: React.ReactNode }) {

@@ -1,16 +1,19 @@
 import { Alert, Button, EmptyState, Group, Loader, Paper, Select, Stack, Table, Text } from "@mantine/core";
-import { useState, type KeyboardEvent } from "react";
+import { useMemo, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Ltr } from "../../components/Ltr";
 import { PageHeader } from "../../components/PageHeader";
 import { currentLanguage } from "../../i18n";
-import type { MessageStatus, MessageView } from "../../ipc";
+import { ChannelLabel } from "../../components/ChannelIcon";
+import { CHANNELS } from "../../lib/channels";
+import type { MessageChannel, MessageStatus, MessageView } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
 import { formatDateTime, formatHijri, formatNumber } from "../../lib/format";
 import { latest } from "./actions";
 import { MessageDrawer } from "./MessageDrawer";
 import { ProviderName } from "./ProviderName";
 import { SandboxBadge } from "./SandboxBadge";
+import { useProviders } from "../settings/queries";
 import { useMessages } from "./queries";
 import { MESSAGE_STATUSES } from "./status";
 import { StatusBadge } from "./StatusBadge";
@@ -22,31 +25,74 @@ export function MessagesPage() {
   const { t } = useTranslation();
   const errorText = useErrorText();
   const [status, setStatus] = useState<MessageStatus | null>(null);
+  const [channel, setChannel] = useState<MessageChannel | null>(null);
+  const [provider, setProvider] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [acted, setActed] = useState<MessageView | null>(null);
-  const messages = useMessages(status);
+  const messages = useMessages({ status, channel, provider });
+  const providers = useProviders();
   const rows = messages.data ?? [];
   const selected = latest(rows.find((m) => m.id === selectedId), acted?.id === selectedId ? acted : undefined);
+  const filtered = status !== null || channel !== null || provider !== null;
 
-  const filter = (
-    <Select
-      data-testid="messages-filter"
-      label={t("messages.filter.label")}
-      w="15rem"
-      allowDeselect={false}
-      value={status ?? ALL}
-      onChange={(value) => setStatus(value && value !== ALL ? (value as MessageStatus) : null)}
-      data={[
-        { value: ALL, label: t("messages.filter.all") },
-        ...MESSAGE_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) })),
-      ]}
-      comboboxProps={{ shadow: "md" }}
-    />
+  // The providers of the chosen channel (or all of them), in failover order.
+  const providerOptions = useMemo(
+    () =>
+      (providers.data ?? [])
+        .filter((p) => channel === null || p.channel === channel)
+        .map((p) => ({ value: p.id, label: t(`providers.${p.id}`, { defaultValue: p.id }) })),
+    [providers.data, channel, t],
+  );
+
+  const filters = (
+    <Group gap="sm" align="flex-end" wrap="wrap">
+      <Select
+        data-testid="messages-channel-filter"
+        label={t("messages.filter.channel")}
+        w="11rem"
+        allowDeselect={false}
+        value={channel ?? ALL}
+        onChange={(value) => {
+          const next = value && value !== ALL ? (value as MessageChannel) : null;
+          setChannel(next);
+          // A provider of another channel would hide everything.
+          if (next && provider && !providers.data?.some((p) => p.id === provider && p.channel === next)) setProvider(null);
+        }}
+        data={[
+          { value: ALL, label: t("messages.filter.allChannels") },
+          ...CHANNELS.map((c) => ({ value: c, label: t(`channel.${c}`) })),
+        ]}
+        comboboxProps={{ shadow: "md" }}
+      />
+      <Select
+        data-testid="messages-provider-filter"
+        label={t("messages.filter.provider")}
+        w="11rem"
+        allowDeselect={false}
+        value={provider ?? ALL}
+        onChange={(value) => setProvider(value && value !== ALL ? value : null)}
+        data={[{ value: ALL, label: t("messages.filter.allProviders") }, ...providerOptions]}
+        comboboxProps={{ shadow: "md" }}
+      />
+      <Select
+        data-testid="messages-filter"
+        label={t("messages.filter.label")}
+        w="11rem"
+        allowDeselect={false}
+        value={status ?? ALL}
+        onChange={(value) => setStatus(value && value !== ALL ? (value as MessageStatus) : null)}
+        data={[
+          { value: ALL, label: t("messages.filter.all") },
+          ...MESSAGE_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) })),
+        ]}
+        comboboxProps={{ shadow: "md" }}
+      />
+    </Group>
   );
 
   return (
     <Stack gap={0}>
-      <PageHeader title={t("messages.title")} subtitle={t("messages.subtitle")} actions={filter} />
+      <PageHeader title={t("messages.title")} subtitle={t("messages.subtitle")} actions={filters} />
 
       {messages.isError && (
         <Alert color="red" variant="light" radius="md" mb="lg" title={t("common.loadFailed")}>
@@ -73,8 +119,8 @@ export function MessagesPage() {
             data-testid="messages-empty"
             withIndicatorBackground
             icon={<InboxIcon />}
-            title={status ? t("messages.empty.filteredTitle") : t("messages.empty.title")}
-            description={status ? t("messages.empty.filteredDescription") : t("messages.empty.description")}
+            title={filtered ? t("messages.empty.filteredTitle") : t("messages.empty.title")}
+            description={filtered ? t("messages.empty.filteredDescription") : t("messages.empty.description")}
           />
         ) : (
           <Table.ScrollContainer minWidth="56rem">
@@ -116,6 +162,7 @@ export function MessagesTable({ rows, onOpen }: { rows: MessageView[]; onOpen: (
             key={m.id}
             data-testid="message-row"
             data-status={m.status}
+            data-channel={m.channel}
             data-id={m.id}
             className={classes.row}
             tabIndex={0}
@@ -141,9 +188,14 @@ export function MessagesTable({ rows, onOpen }: { rows: MessageView[]; onOpen: (
               <Text size="sm" lineClamp={1} dir="auto" title={m.body}>
                 {m.body}
               </Text>
+              {m.title && (
+                <Text size="xs" c="dimmed" lineClamp={1} dir="auto" data-testid="message-title">
+                  {m.title}
+                </Text>
+              )}
             </Table.Td>
             <Table.Td>
-              <Text size="sm">{t(`channel.${m.channel}`)}</Text>
+              <ChannelLabel channel={m.channel} />
             </Table.Td>
             <Table.Td>
               <Text size="sm">{m.provider ? <ProviderName id={m.provider} /> : t("common.none")}</Text>
@@ -155,7 +207,7 @@ export function MessagesTable({ rows, onOpen }: { rows: MessageView[]; onOpen: (
               </Group>
             </Table.Td>
             <Table.Td className={classes.numeric}>
-              <Text size="sm">{formatNumber(m.segments, language)}</Text>
+              <Text size="sm">{m.channel === "sms" ? formatNumber(m.segments, language) : t("common.none")}</Text>
             </Table.Td>
           </Table.Tr>
         ))}

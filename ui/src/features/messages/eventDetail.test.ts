@@ -16,5 +16,8 @@ describe("timeline notes", () => {
     // `provider.rejected` needs its {{code}}, which the note does not carry.
     expect(say("provider.rejected (permanent)")).toBe("provider.rejected (permanent)");
     expect(say("HTTP 201")).toBe("HTTP 201");
+    expect(say("no-answer")).toBe("لم يرد");
+    expect(say("busy (486)")).toBe("الخط مشغول (486)");
+    expect(say("failed (21610)")).toBe("failed (21610)");
   });
 });

@@ -8,6 +8,8 @@ import { formatDateTime } from "../../lib/format";
 const OPERATOR = /^message\.(cancel|retry_now|resend|dismiss) by (\S+)$/;
 const NOT_BEFORE = /^not before (\d{4}-\d{2}-\d{2}T\S+)$/;
 const LEASE_EXPIRED = /^lease expired/;
+/** How a call ended, as the voice provider reports it (`no-answer`, `busy (…)`); `failed` is shared with SMS. */
+const CALL_ENDED = /^(no-answer|busy|completed|canceled)(?: \(([^)]+)\))?$/;
 /** A failed provider call: `provider.timeout (retryable)`. */
 const FAILED_CALL = /^([a-z_]+\.[a-z_]+) \((retryable|failover|permanent)\)$/;
 
@@ -30,6 +32,8 @@ export function describeEventDetail(t: TFunction, i18n: I18n, detail: string, la
     if (when) return t("timelineDetail.notBefore", { when });
   }
   if (LEASE_EXPIRED.test(detail)) return t("timelineDetail.leaseExpired");
+  const call = CALL_ENDED.exec(detail);
+  if (call) return call[2] ? `${t(`callOutcome.${call[1]}`)} (${call[2]})` : t(`callOutcome.${call[1]}`);
   const failed = FAILED_CALL.exec(detail);
   if (failed && i18n.exists(`errors.${failed[1]}`)) {
     const reason = t(`errors.${failed[1]}`);

@@ -48,6 +48,51 @@ describe("messages", () => {
   });
 });
 
+describe("every channel in the list", () => {
+  it("shows each message's channel and title, and filters by channel and provider through the backend", async () => {
+    const user = userEvent.setup();
+    const { calls } = renderApp({ page: "messages", seedChannels: true });
+    const rows = await screen.findAllByTestId("message-row");
+    expect(new Set(rows.map((r) => r.dataset.channel))).toEqual(new Set(["sms", "whatsapp", "email", "push", "voice"]));
+    const email = rows.find((r) => r.dataset.channel === "email");
+    if (!email) throw new Error("seeded email missing");
+    expect(within(email).getByTestId("channel-label")).toHaveTextContent("بريد إلكتروني");
+    expect(within(email).getByTestId("message-title")).toHaveTextContent("Adam's progress report");
+
+    await user.click(screen.getByTestId("messages-channel-filter"));
+    await user.click(await screen.findByRole("option", { name: "إشعار", hidden: true }));
+    await waitFor(() => expect(screen.getAllByTestId("message-row").map((r) => r.dataset.channel)).toEqual(["push", "push"]));
+    expect(calls).toContainEqual({
+      cmd: "list_messages",
+      args: { filter: { status: null, channel: "push", provider: null, limit: 200 } },
+    });
+
+    // Only the channel's own providers are offered.
+    await user.click(screen.getByTestId("messages-provider-filter"));
+    expect(screen.queryByRole("option", { name: "Twilio", hidden: true })).toBeNull();
+    await user.click(await screen.findByRole("option", { name: "OneSignal", hidden: true }));
+    await waitFor(() => expect(screen.getAllByTestId("message-row")).toHaveLength(1));
+    expect(calls).toContainEqual({
+      cmd: "list_messages",
+      args: { filter: { status: null, channel: "push", provider: "onesignal", limit: 200 } },
+    });
+  });
+
+  it("tells how a call ended in the drawer, in words", async () => {
+    const user = userEvent.setup();
+    renderApp({ page: "messages", seedChannels: true });
+    const rows = await screen.findAllByTestId("message-row");
+    const missed = rows.find((r) => r.dataset.channel === "voice" && r.dataset.status === "failed");
+    if (!missed) throw new Error("seeded missed call missing");
+    await user.click(missed);
+    const outcome = await screen.findByTestId("drawer-call-outcome");
+    expect(outcome).toHaveAttribute("data-outcome", "no-answer");
+    expect(outcome).toHaveTextContent("لم يرد");
+    expect(screen.getByTestId("drawer-error")).toHaveTextContent("لم يرد ولي الأمر على المكالمة");
+    expect(screen.getByTestId("message-drawer")).not.toHaveTextContent("no-answer");
+  });
+});
+
 describe("operator actions in the drawer", () => {
   it("cancels a queued message after confirming, and the drawer and list follow", async () => {
     const user = userEvent.setup();

@@ -1,12 +1,14 @@
 import { useQuery } from "@tanstack/react-query";
-import { ipc, queryKeys, type MessageFilter, type MessageStatus, type MessageView } from "../../ipc";
+import { ipc, queryKeys, type MessageFilter, type MessageView } from "../../ipc";
 
 /** Live: the `messages-changed` event invalidates these; the 2 s refetch is the fallback. */
 const LIVE_REFETCH_MS = 2_000;
 const LIST_LIMIT = 200;
 
-export function useMessages(status: MessageStatus | null) {
-  const filter: MessageFilter = { status, limit: LIST_LIMIT };
+export type MessagesFilter = Pick<MessageFilter, "status" | "channel" | "provider">;
+
+export function useMessages({ status, channel, provider }: MessagesFilter) {
+  const filter: MessageFilter = { status, channel, provider, limit: LIST_LIMIT };
   return useQuery({
     queryKey: queryKeys.messages(filter),
     queryFn: () => ipc.listMessages(filter),

@@ -9,6 +9,7 @@ import { formatNumber } from "../../lib/format";
 import { navigate, usePage, PAGES, type Page } from "../../lib/route";
 import { AttentionPage } from "../attention/AttentionPage";
 import { ComposePage } from "../compose/ComposePage";
+import { InboxPage } from "../inbox/InboxPage";
 import { MessagesPage } from "../messages/MessagesPage";
 import { useNeedsAttention } from "../messages/queries";
 import { SettingsPage } from "../settings/SettingsPage";
@@ -42,6 +43,7 @@ export function AppLayout() {
           {page === "compose" && <ComposePage />}
           {page === "messages" && <MessagesPage />}
           {page === "attention" && <AttentionPage />}
+          {page === "inbox" && <InboxPage />}
           {page === "settings" && <SettingsPage />}
         </Container>
       </AppShell.Main>
