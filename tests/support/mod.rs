@@ -74,7 +74,9 @@ pub async fn open_on_sim(db: &TestDb, sandbox_url: &str) -> Wasel {
 /// Real-credential Twilio fields for `save_provider`, sent to `base_url` (a simulator standing in).
 pub fn twilio_provider(sid: &str, token: &str, base_url: Option<&str>) -> wasel_core::api::ProviderInput {
     let mut fields: std::collections::BTreeMap<String, String> =
-        [("account_sid", sid), ("auth_token", token), ("from", "WASEL")].map(|(k, v)| (k.to_owned(), v.to_owned())).into();
+        [("account_sid", sid), ("auth_token", token), ("from", "WASEL")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
     if let Some(url) = base_url {
         fields.insert("base_url".into(), url.to_owned());
     }

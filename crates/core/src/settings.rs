@@ -87,4 +87,3 @@ pub async fn installation_id(db: &Db) -> Result<String> {
     // Another process may have won the race; read back what stuck.
     Ok(q::get(db, INSTALLATION).await?.unwrap_or(id))
 }
-
