@@ -26,6 +26,8 @@ fn input(channel: Channel, to: &str, body: &str) -> SendMessageInput {
         html: None,
         attachments: Vec::new(),
         language: None,
+        subject_en: None,
+        body_en: None,
     }
 }
 
@@ -109,8 +111,14 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
         let mut push = input(Channel::Push, "", "تم تأكيد الموعد");
         push.guardian_id = Some(noura.id.clone());
         push.subject = Some("واصل".into());
+        push.subject_en = Some("Wasel".into());
+        push.body_en = Some("Your appointment is confirmed".into());
         let pushes = wasel.send_message(push, None).await.unwrap();
         assert_eq!(pushes.len(), 2);
+        // Each device in its own language: the Arabic phone, the English iPad.
+        let mut bodies: Vec<_> = pushes.iter().map(|p| p.body.as_str()).collect();
+        bodies.sort_unstable();
+        assert_eq!(bodies, ["Your appointment is confirmed", "تم تأكيد الموعد"]);
         for p in &pushes {
             let p = wait(&wasel, p, &[MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Failed]).await;
             assert_ne!(p.status, MessageStatus::Failed, "{:?}", p.error);

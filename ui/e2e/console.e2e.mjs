@@ -514,6 +514,9 @@ describe("Wasel console (desktop window)", () => {
     });
     await replaceText("compose-subject", "نتيجة التقييم");
     await replaceText("compose-body", "وصلت نتيجة التقييم السنوي. افتح التطبيق للاطلاع عليها.");
+    // Noura's iPad is set to English: it gets the English version.
+    await replaceText("compose-subject-en", "Assessment result");
+    await replaceText("compose-body-en", "The yearly assessment result is ready in the app.");
     await (await byTestId("compose-send")).click();
     const pushIds = await sent("push");
     assert.ok(pushIds.length >= 1, "the push made no message");
@@ -544,6 +547,16 @@ describe("Wasel console (desktop window)", () => {
     const email = await browser.$('[data-testid="inbox-item"][data-channel="email"]');
     assert.match(await textOf(email), /progress-report\.pdf/);
     assert.match(await textOf(await browser.$('[data-testid="inbox-item"][data-channel="whatsapp"]')), /جلسة النطق/);
+    const pushes = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="inbox-item"][data-channel="push"]')].map((e) => e.textContent ?? ""),
+    );
+    assert.ok(pushes.some((t) => t.includes("The yearly assessment result")), "the English device got no English text");
+    assert.ok(pushes.some((t) => t.includes("نتيجة التقييم السنوي")), "the Arabic device got no Arabic text");
+    // The call ends (answered, script spoken) within a few seconds.
+    await browser.waitUntil(
+      async () => (await textOf(await browser.$('[data-testid="inbox-item"][data-channel="voice"]'))).includes("مركز واصل"),
+      { timeout: 20_000, interval: 500, timeoutMsg: "the call never reached its script" },
+    );
     await screenshot("ar-inbox-channels");
   });
 

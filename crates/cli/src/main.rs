@@ -179,12 +179,17 @@ enum SendChannel {
         #[command(flatten)]
         common: SendCommon,
     },
-    /// A push notification to each registered device of a guardian (`--guardian`).
+    /// A push notification to each registered device of a guardian (`--guardian`), in each
+    /// device's language when an English version is given.
     Push {
         #[arg(long)]
         title: String,
         #[arg(long)]
         body: String,
+        #[arg(long)]
+        title_en: Option<String>,
+        #[arg(long)]
+        body_en: Option<String>,
         #[command(flatten)]
         common: SendCommon,
     },
@@ -583,6 +588,8 @@ fn send_input(channel: SendChannel) -> Result<(SendMessageInput, SendCommon), Fa
         html: None,
         attachments: Vec::new(),
         language: None,
+        subject_en: None,
+        body_en: None,
     };
     Ok(match channel {
         SendChannel::Sms { to, body, common } => (blank(Channel::Sms, to, body, &common), common),
@@ -614,9 +621,11 @@ fn send_input(channel: SendChannel) -> Result<(SendMessageInput, SendCommon), Fa
             }
             (input, common)
         }
-        SendChannel::Push { title, body, common } => {
+        SendChannel::Push { title, body, title_en, body_en, common } => {
             let mut input = blank(Channel::Push, String::new(), body, &common);
             input.subject = Some(title);
+            input.subject_en = title_en;
+            input.body_en = body_en;
             (input, common)
         }
         SendChannel::Voice { to, body, language, common } => {

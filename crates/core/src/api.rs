@@ -205,6 +205,12 @@ pub struct SendMessageInput {
     pub attachments: Vec<AttachmentInput>,
     /// Voice: the spoken language (default: the guardian's).
     pub language: Option<Language>,
+    /// Push: the title for devices set to English (default: `subject`).
+    #[serde(default)]
+    pub subject_en: Option<String>,
+    /// Push: the text for devices set to English; voice: the script of an English call.
+    #[serde(default)]
+    pub body_en: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, specta::Type)]

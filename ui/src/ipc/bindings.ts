@@ -325,6 +325,10 @@ export type SendMessageInput = {
 	attachments?: AttachmentInput[],
 	/**  Voice: the spoken language (default: the guardian's). */
 	language: Language | null,
+	/**  Push: the title for devices set to English (default: `subject`). */
+	subjectEn?: string | null,
+	/**  Push: the text for devices set to English; voice: the script of an English call. */
+	bodyEn?: string | null,
 };
 
 export type SendSmsInput = {

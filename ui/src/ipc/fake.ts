@@ -543,8 +543,20 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
         if (!g) fail("push.guardian_required");
         const usable = (devices.get(g.id) ?? []).filter((d) => !d.disabled);
         if (usable.length === 0) fail("push.no_devices");
+        // As the backend does: devices set to English get the English version when there is one.
+        const bodyEn = input.bodyEn?.trim() ?? "";
+        const titleEn = input.subjectEn?.trim() || title;
         for (const d of usable) {
-          const m = create({ ...base, to: `${d.service}-token-${d.id}-${d.tokenTail}`, body, title }, now);
+          const english = d.language === "en" && bodyEn !== "";
+          const m = create(
+            {
+              ...base,
+              to: `${d.service}-token-${d.id}-${d.tokenTail}`,
+              body: english ? bodyEn : body,
+              title: english ? titleEn : title,
+            },
+            now,
+          );
           m.provider = d.service;
           made.push(m);
           extras.push({ language: d.language, provider: d.service });

@@ -41,6 +41,8 @@ impl From<SendSmsInput> for SendMessageInput {
             html: None,
             attachments: Vec::new(),
             language: None,
+            subject_en: None,
+            body_en: None,
         }
     }
 }
@@ -260,15 +262,23 @@ impl Wasel {
                 if devices.is_empty() {
                     return Err(Error::invalid("push.no_devices"));
                 }
+                // Devices set to English get the English version when there is one.
+                let body_en = english(&input.body_en, 2000)?;
+                let title_en = english(&input.subject_en, 200)?.unwrap_or_else(|| title.clone());
                 let mut out = Vec::with_capacity(devices.len());
                 for d in devices {
+                    let language = Language::parse(&d.language).unwrap_or(guardian_language);
+                    let (title, body) = match (&body_en, language) {
+                        (Some(text), Language::En) => (title_en.clone(), text.clone()),
+                        _ => (title.clone(), body.clone()),
+                    };
                     let content = Content::Push {
-                        title: title.clone(),
+                        title,
                         data: BTreeMap::from([("kind".to_owned(), "notice".to_owned())]),
                         service: d.service.clone(),
-                        language: Language::parse(&d.language).unwrap_or(guardian_language),
+                        language,
                     };
-                    let mut new = message(Channel::Push, d.token.clone(), body.clone(), content);
+                    let mut new = message(Channel::Push, d.token.clone(), body, content);
                     // One draft, several devices: each message gets its own key from the draft's.
                     new.idempotency_key = format!("{}#{}", base.idempotency_key, d.id);
                     out.push(new);
@@ -276,9 +286,14 @@ impl Wasel {
                 Ok(out)
             }
             Channel::Voice => {
-                require_body(&body, MAX_VOICE_CHARS)?;
                 let language = input.language.unwrap_or(guardian_language);
-                Ok(vec![message(Channel::Voice, recipient.address.clone(), body.clone(), Content::Voice { language })])
+                // An English call speaks the English script when one was written.
+                let script = match (english(&input.body_en, MAX_VOICE_CHARS)?, language) {
+                    (Some(text), Language::En) => text,
+                    _ => body.clone(),
+                };
+                require_body(&script, MAX_VOICE_CHARS)?;
+                Ok(vec![message(Channel::Voice, recipient.address.clone(), script, Content::Voice { language })])
             }
         }
     }
@@ -409,6 +424,17 @@ impl Wasel {
                 disabled_reason: d.disabled_reason,
             })
             .collect())
+    }
+}
+
+/// An optional English version: `None` when blank, refused when too long.
+fn english(text: &Option<String>, max: usize) -> Result<Option<String>> {
+    match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) if t.chars().count() > max => {
+            Err(Error::Invalid { code: "body.too_long", params: vec![("max", max.to_string())] })
+        }
+        Some(t) => Ok(Some(t.to_owned())),
+        None => Ok(None),
     }
 }
 

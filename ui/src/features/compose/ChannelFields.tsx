@@ -2,6 +2,7 @@ import {
   ActionIcon,
   Badge,
   Button,
+  Fieldset,
   Group,
   Input,
   Loader,
@@ -213,6 +214,29 @@ export function PushFields({
         withAsterisk
       />
       {body}
+      <Fieldset legend={t("compose.push.english")} variant="filled" data-testid="compose-push-english">
+        <Stack gap="sm">
+          <Text size="xs" c="dimmed">
+            {t("compose.push.englishHint")}
+          </Text>
+          <TextInput
+            data-testid="compose-subject-en"
+            label={t("compose.push.englishTitle")}
+            value={draft.subjectEn}
+            onChange={(event) => onChange({ subjectEn: event.currentTarget.value })}
+            dir="ltr"
+          />
+          <Textarea
+            data-testid="compose-body-en"
+            label={t("compose.push.englishBody")}
+            value={draft.bodyEn}
+            onChange={(event) => onChange({ bodyEn: event.currentTarget.value })}
+            autosize
+            minRows={2}
+            dir="ltr"
+          />
+        </Stack>
+      </Fieldset>
     </Stack>
   );
 }

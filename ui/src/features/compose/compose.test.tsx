@@ -265,6 +265,8 @@ describe("every channel", () => {
     expect(devices[1]).toHaveTextContent("OneSignal");
     expect(devices[1]).toHaveTextContent("الإنجليزية");
     expect(screen.getByTestId("compose-subject")).toHaveValue("نتيجة التقييم");
+    await user.type(screen.getByTestId("compose-subject-en"), "Assessment result");
+    await user.type(screen.getByTestId("compose-body-en"), "The assessment result is ready.");
     await user.click(screen.getByTestId("compose-send"));
 
     const success = await screen.findByTestId("compose-success");
@@ -275,6 +277,8 @@ describe("every channel", () => {
       to: "",
       guardianId: "g1",
       subject: "نتيجة التقييم",
+      subjectEn: "Assessment result",
+      bodyEn: "The assessment result is ready.",
     });
   });
 

@@ -18,6 +18,9 @@ export type Draft = {
   params: string[];
   /** Voice: the spoken language; `null` follows the guardian's. */
   language: Language | null;
+  /** Push: the title and text for devices set to English (optional). */
+  subjectEn: string;
+  bodyEn: string;
 };
 
 /** The template choice that means "no template: free text inside the 24-hour window". */
@@ -32,6 +35,8 @@ export const EMPTY_DRAFT: Draft = {
   template: FREE_TEXT,
   params: [],
   language: null,
+  subjectEn: "",
+  bodyEn: "",
 };
 
 export type Drafts = Record<MessageChannel, Draft>;
@@ -115,6 +120,8 @@ export function inputFor(
         ? draft.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, dataBase64: a.dataBase64 }))
         : [],
     language: channel === "voice" ? draft.language : null,
+    subjectEn: channel === "push" && draft.subjectEn.trim() !== "" ? draft.subjectEn : null,
+    bodyEn: channel === "push" && draft.bodyEn.trim() !== "" ? draft.bodyEn : null,
   };
 }
 
