@@ -401,11 +401,19 @@ describe("Wasel console (desktop window)", () => {
     assert.ok(clock.some((c) => words.includes(c)), `the spelled-out time is not ${clock.join(" / ")}: ${words}`);
     await (await byTestId("compose-send")).click();
 
-    const success = await byTestId("compose-success");
-    await browser.waitUntil(
-      async () => (await success.isExisting()) && (await success.getAttribute("data-status")) === "scheduled",
-      { timeout: 20_000, timeoutMsg: "the message was not scheduled" },
-    );
+    // A fresh query each time: the previous test's success panel is replaced, not updated.
+    const scheduled = '[data-testid="compose-success"][data-status="scheduled"]';
+    await browser
+      .waitUntil(async () => (await browser.$(scheduled)).isExisting(), { timeout: 20_000, interval: 250 })
+      .catch(async () => {
+        const shown = await browser.execute(() =>
+          [...document.querySelectorAll('[data-testid="compose-success"], [role="alert"], .mantine-InputWrapper-error')]
+            .map((e) => `${e.getAttribute("data-status") ?? ""} ${e.textContent ?? ""}`.trim())
+            .join(" | "),
+        );
+        throw new Error(`the message was not scheduled; the screen shows: ${shown}`);
+      });
+    const success = await browser.$(scheduled);
     const id = await success.getAttribute("data-message-id");
     assert.ok(id, "the success alert does not name the message");
     assert.match(await textOf(success), ARABIC);
