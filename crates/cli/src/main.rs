@@ -552,12 +552,26 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Sim { port } => {
             let opts = wasel_sim::SimOptions { bind: ([127, 0, 0, 1], port).into(), ..Default::default() };
             let sim = wasel_sim::start(opts).await.context("starting the simulators")?;
-            println!("simulators on {}", sim.base_url());
+            println!("simulators on {} (SMTP sink on {})", sim.base_url(), sim.smtp_addr());
+            println!("sandbox accounts (simulator-only, never real):");
             println!(
-                "twilio: account {} token {}",
+                "  twilio, twilio_whatsapp, twilio_voice: account {} token {} number {}",
                 wasel_sim::twilio::SANDBOX_ACCOUNT_SID,
-                wasel_sim::twilio::SANDBOX_AUTH_TOKEN
+                wasel_sim::twilio::SANDBOX_AUTH_TOKEN,
+                wasel_sim::twilio::SANDBOX_NUMBER
             );
+            println!("  taqnyat: bearer {}", wasel_sim::taqnyat::SANDBOX_BEARER_TOKEN);
+            println!("  msegat: user {} key {}", wasel_sim::msegat::SANDBOX_USERNAME, wasel_sim::msegat::SANDBOX_API_KEY);
+            println!(
+                "  meta: phone number {} token {} app secret {}",
+                wasel_sim::meta::SANDBOX_PHONE_NUMBER_ID,
+                wasel_sim::meta::SANDBOX_ACCESS_TOKEN,
+                wasel_sim::meta::SANDBOX_APP_SECRET
+            );
+            println!("  smtp: {} / {}", wasel_sim::smtp::SANDBOX_USERNAME, wasel_sim::smtp::SANDBOX_PASSWORD);
+            println!("  fcm: service account at {}/_sim/fcm/service-account", sim.base_url());
+            println!("  onesignal: app {} key {}", wasel_sim::onesignal::SANDBOX_APP_ID, wasel_sim::onesignal::SANDBOX_API_KEY);
+            println!("the inboxes: GET {}/_sim/<provider>/messages; wasel inbox reads them all", sim.base_url());
             tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
             sim.shutdown().await;
             Ok(())

@@ -1,4 +1,4 @@
-import { Alert, Button, EmptyState, Group, List, Loader, Paper, Stack, Table, Text } from "@mantine/core";
+import { Alert, Button, EmptyState, Group, List, Paper, Stack, Table, Text } from "@mantine/core";
 import { useState, type KeyboardEvent, type MouseEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Ltr } from "../../components/Ltr";
@@ -13,6 +13,7 @@ import { MessageDrawer } from "../messages/MessageDrawer";
 import { useNeedsAttention } from "../messages/queries";
 import { SandboxBadge } from "../messages/SandboxBadge";
 import classes from "./AttentionPage.module.css";
+import { Loading } from "../../components/Loading";
 
 /** What the desk can do from the list; cancelling stays in the message's details. */
 const ROW_ACTIONS: readonly OperatorAction[] = ["resend", "dismiss"];
@@ -112,14 +113,7 @@ export function AttentionPage() {
       )}
 
       <Paper withBorder shadow="xs" className={classes.tablePaper}>
-        {attention.isPending ? (
-          <Group justify="center" p="xl">
-            <Loader size="sm" />
-            <Text c="dimmed" size="sm">
-              {t("common.loading")}
-            </Text>
-          </Group>
-        ) : rows.length === 0 ? (
+        {attention.isPending ? <Loading /> : rows.length === 0 ? (
           <EmptyState
             py="3rem"
             data-testid="attention-empty"

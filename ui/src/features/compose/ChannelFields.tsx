@@ -45,17 +45,7 @@ export function EmailFields({
   const { t } = useTranslation();
   return (
     <Stack gap="md">
-      <TextInput
-        data-testid="compose-subject"
-        label={t("compose.email.subject")}
-        placeholder={t("compose.email.subjectPlaceholder")}
-        value={draft.subject}
-        onChange={(event) => onChange({ subject: event.currentTarget.value })}
-        error={subjectError}
-        errorProps={{ "data-testid": "compose-subject-error" }}
-        dir="auto"
-        withAsterisk
-      />
+      <SubjectInput kind="email" draft={draft} onChange={onChange} error={subjectError} />
       {body}
       <Textarea
         data-testid="compose-html"
@@ -182,6 +172,38 @@ function Attachments({
   );
 }
 
+/** The email's subject or the notification's title (both are `draft.subject`). */
+function SubjectInput({
+  kind,
+  draft,
+  onChange,
+  error,
+}: {
+  kind: "email" | "push";
+  draft: Draft;
+  onChange: Edit;
+  error: string | undefined;
+}) {
+  const { t } = useTranslation();
+  const [label, placeholder] =
+    kind === "email"
+      ? ["compose.email.subject", "compose.email.subjectPlaceholder"]
+      : ["compose.push.title", "compose.push.titlePlaceholder"];
+  return (
+    <TextInput
+      data-testid="compose-subject"
+      label={t(label)}
+      placeholder={t(placeholder)}
+      value={draft.subject}
+      onChange={(event) => onChange({ subject: event.currentTarget.value })}
+      error={error}
+      errorProps={{ "data-testid": "compose-subject-error" }}
+      dir="auto"
+      withAsterisk
+    />
+  );
+}
+
 /** Title and text; the guardian's devices, each getting its own copy. */
 export function PushFields({
   guardian,
@@ -202,17 +224,7 @@ export function PushFields({
   return (
     <Stack gap="md">
       <Devices guardian={guardian} error={devicesError} />
-      <TextInput
-        data-testid="compose-subject"
-        label={t("compose.push.title")}
-        placeholder={t("compose.push.titlePlaceholder")}
-        value={draft.subject}
-        onChange={(event) => onChange({ subject: event.currentTarget.value })}
-        error={subjectError}
-        errorProps={{ "data-testid": "compose-subject-error" }}
-        dir="auto"
-        withAsterisk
-      />
+      <SubjectInput kind="push" draft={draft} onChange={onChange} error={subjectError} />
       {body}
       <Fieldset legend={t("compose.push.english")} variant="filled" data-testid="compose-push-english">
         <Stack gap="sm">

@@ -280,7 +280,7 @@ describe("every channel", () => {
       subjectEn: "Assessment result",
       bodyEn: "The assessment result is ready.",
     });
-  });
+  }, 20_000);
 
   it("speaks a voice call in the guardian's language unless another is chosen", async () => {
     const user = userEvent.setup();

@@ -4,7 +4,6 @@ import {
   Button,
   EmptyState,
   Group,
-  Loader,
   Paper,
   SegmentedControl,
   Stack,
@@ -26,6 +25,7 @@ import { CALL_OUTCOME_COLOR, isCallOutcome } from "../messages/status";
 import { useAppStatus } from "../shell/useAppStatus";
 import { useClearInbox, useReplyAsGuardian, useSandboxInbox } from "./queries";
 import classes from "./InboxPage.module.css";
+import { Loading } from "../../components/Loading";
 
 const ALL = "all";
 
@@ -89,14 +89,7 @@ export function InboxPage() {
         <Paper withBorder shadow="xs">
           <EmptyState py="3rem" data-testid="inbox-off" title={t("inbox.offTitle")} description={t("inbox.offBody")} />
         </Paper>
-      ) : inbox.isPending ? (
-        <Group justify="center" p="xl">
-          <Loader size="sm" />
-          <Text c="dimmed" size="sm">
-            {t("common.loading")}
-          </Text>
-        </Group>
-      ) : items.length === 0 ? (
+      ) : inbox.isPending ? <Loading /> : items.length === 0 ? (
         <Paper withBorder shadow="xs">
           <EmptyState
             py="3rem"

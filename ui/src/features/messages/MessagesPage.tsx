@@ -1,4 +1,4 @@
-import { Alert, Button, EmptyState, Group, Loader, Paper, Select, Stack, Table, Text } from "@mantine/core";
+import { Alert, Button, EmptyState, Group, Paper, Select, Stack, Table, Text } from "@mantine/core";
 import { useMemo, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Ltr } from "../../components/Ltr";
@@ -18,6 +18,7 @@ import { useMessages } from "./queries";
 import { MESSAGE_STATUSES } from "./status";
 import { StatusBadge } from "./StatusBadge";
 import classes from "./MessagesPage.module.css";
+import { Loading } from "../../components/Loading";
 
 const ALL = "all";
 
@@ -106,14 +107,7 @@ export function MessagesPage() {
       )}
 
       <Paper withBorder shadow="xs" className={classes.tablePaper}>
-        {messages.isPending ? (
-          <Group justify="center" p="xl">
-            <Loader size="sm" />
-            <Text c="dimmed" size="sm">
-              {t("common.loading")}
-            </Text>
-          </Group>
-        ) : rows.length === 0 ? (
+        {messages.isPending ? <Loading /> : rows.length === 0 ? (
           <EmptyState
             py="3rem"
             data-testid="messages-empty"
