@@ -561,7 +561,11 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 wasel_sim::twilio::SANDBOX_NUMBER
             );
             println!("  taqnyat: bearer {}", wasel_sim::taqnyat::SANDBOX_BEARER_TOKEN);
-            println!("  msegat: user {} key {}", wasel_sim::msegat::SANDBOX_USERNAME, wasel_sim::msegat::SANDBOX_API_KEY);
+            println!(
+                "  msegat: user {} key {}",
+                wasel_sim::msegat::SANDBOX_USERNAME,
+                wasel_sim::msegat::SANDBOX_API_KEY
+            );
             println!(
                 "  meta: phone number {} token {} app secret {}",
                 wasel_sim::meta::SANDBOX_PHONE_NUMBER_ID,
@@ -570,7 +574,11 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             );
             println!("  smtp: {} / {}", wasel_sim::smtp::SANDBOX_USERNAME, wasel_sim::smtp::SANDBOX_PASSWORD);
             println!("  fcm: service account at {}/_sim/fcm/service-account", sim.base_url());
-            println!("  onesignal: app {} key {}", wasel_sim::onesignal::SANDBOX_APP_ID, wasel_sim::onesignal::SANDBOX_API_KEY);
+            println!(
+                "  onesignal: app {} key {}",
+                wasel_sim::onesignal::SANDBOX_APP_ID,
+                wasel_sim::onesignal::SANDBOX_API_KEY
+            );
             println!("the inboxes: GET {}/_sim/<provider>/messages; wasel inbox reads them all", sim.base_url());
             tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
             sim.shutdown().await;
