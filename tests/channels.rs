@@ -451,3 +451,23 @@ async fn wasel_serve_checks_signatures_against_its_public_url() {
         "webhooks.public_url_invalid"
     );
 }
+
+#[tokio::test]
+async fn a_delivery_that_could_not_be_processed_is_taken_when_the_provider_retries_it() {
+    let db = wasel_tests::databases().await.remove(0);
+    let wasel = wasel_tests::open(&db).await;
+    let hooks = wasel.webhook_url().unwrap();
+    let url = format!("{hooks}{}", wasel_core::webhooks::TWILIO_STATUS_PATH);
+    let params =
+        vec![("MessageSid".to_owned(), "SM77".to_owned()), ("MessageStatus".to_owned(), "delivered".to_owned())];
+    let signature = wasel_core::webhooks::twilio_signature(wasel_sim::twilio::SANDBOX_AUTH_TOKEN, &url, &params);
+    let post = || reqwest::Client::new().post(&url).header("X-Twilio-Signature", &signature).form(&params).send();
+    let wasel_core::store::Db::Sqlite(pool) = wasel.db() else { unreachable!("the first test database is SQLite") };
+    // The messages table is away for a moment: the callback cannot be looked up.
+    sqlx::query("ALTER TABLE messages RENAME TO messages_away").execute(pool).await.unwrap();
+    assert_eq!(post().await.unwrap().status(), 503);
+    sqlx::query("ALTER TABLE messages_away RENAME TO messages").execute(pool).await.unwrap();
+    // Twilio sends the same delivery again: it is processed, not refused as a replay.
+    assert!(post().await.unwrap().status().is_success());
+    assert_eq!(post().await.unwrap().status(), 409, "now it has been processed once");
+}

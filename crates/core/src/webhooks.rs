@@ -150,7 +150,7 @@ async fn verify_twilio(
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Vec<(String, String)>, Response> {
+) -> Result<(Vec<(String, String)>, Receipt), Response> {
     let params = parse_form(body);
     let signature = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let url = format!("{}{}", r.public_url.trim_end_matches('/'), uri.path_and_query().map_or("", |p| p.as_str()));
@@ -163,19 +163,22 @@ async fn verify_twilio(
         tracing::warn!(path = uri.path(), "forged Twilio callback refused (bad or missing X-Twilio-Signature)");
         return Err(StatusCode::FORBIDDEN.into_response());
     }
-    first_time(r, "twilio", signature, body).await?;
-    Ok(params)
+    let receipt = first_time(r, "twilio", signature, body).await?;
+    Ok((params, receipt))
 }
 
+/// A verified delivery's digest in `webhook_receipts`, kept once the delivery was processed.
+struct Receipt(String);
+
 /// Notes a verified delivery; a second arrival of the same one is a replay.
-async fn first_time(r: &Receiver, provider: &str, signature: &str, body: &[u8]) -> Result<(), Response> {
+async fn first_time(r: &Receiver, provider: &str, signature: &str, body: &[u8]) -> Result<Receipt, Response> {
     let mut hash = sha2::Sha256::new();
     hash.update(provider.as_bytes());
     hash.update(signature.as_bytes());
     hash.update(body);
     let digest: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
     match channels::first_receipt(&r.db, provider, &digest).await {
-        Ok(true) => Ok(()),
+        Ok(true) => Ok(Receipt(digest)),
         Ok(false) => {
             tracing::warn!(provider, "replayed callback refused (already received)");
             Err((StatusCode::CONFLICT, "replayed").into_response())
@@ -185,6 +188,17 @@ async fn first_time(r: &Receiver, provider: &str, signature: &str, body: &[u8]) 
             Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
         }
     }
+}
+
+/// Keeps the receipt of a processed delivery; forgets it when processing failed, so the
+/// provider's retry of the same delivery is taken instead of refused as a replay.
+async fn settle(r: &Receiver, receipt: Receipt, answer: Response) -> Response {
+    if answer.status().is_server_error()
+        && let Err(e) = channels::forget_receipt(&r.db, &receipt.0).await
+    {
+        tracing::warn!(error = %e, "a failed delivery's receipt could not be dropped; its retry will be refused");
+    }
+    answer
 }
 
 async fn apply(r: &Receiver, providers: &[&str], provider_message_id: &str, report: &Report) -> Response {
@@ -219,10 +233,16 @@ async fn apply(r: &Receiver, providers: &[&str], provider_message_id: &str, repo
 }
 
 async fn twilio_status(State(r): State<Receiver>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let params = match verify_twilio(&r, &uri, &headers, &body).await {
-        Ok(p) => p,
-        Err(answer) => return answer,
-    };
+    match verify_twilio(&r, &uri, &headers, &body).await {
+        Ok((params, receipt)) => {
+            let answer = on_twilio_status(&r, &params).await;
+            settle(&r, receipt, answer).await
+        }
+        Err(answer) => answer,
+    }
+}
+
+async fn on_twilio_status(r: &Receiver, params: &[(String, String)]) -> Response {
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let (Some(sid), Some(status)) = (get("MessageSid"), get("MessageStatus")) else {
         return (StatusCode::BAD_REQUEST, "MessageSid and MessageStatus are required").into_response();
@@ -238,28 +258,38 @@ async fn twilio_status(State(r): State<Receiver>, uri: Uri, headers: HeaderMap, 
         provider_status: status,
         provider_error_code: get("ErrorCode").filter(|c| !c.is_empty()),
     };
-    apply(&r, &["twilio", "twilio_whatsapp"], &sid, &report).await
+    apply(r, &["twilio", "twilio_whatsapp"], &sid, &report).await
 }
 
 async fn twilio_voice(State(r): State<Receiver>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let params = match verify_twilio(&r, &uri, &headers, &body).await {
-        Ok(p) => p,
-        Err(answer) => return answer,
-    };
-    match crate::providers::voice::twilio::parse_call_callback(&params) {
-        Some((sid, report)) if report.status != MessageStatus::Sent => {
-            apply(&r, &["twilio_voice"], &sid, &report).await
+    match verify_twilio(&r, &uri, &headers, &body).await {
+        Ok((params, receipt)) => {
+            let answer = on_twilio_voice(&r, &params).await;
+            settle(&r, receipt, answer).await
         }
+        Err(answer) => answer,
+    }
+}
+
+async fn on_twilio_voice(r: &Receiver, params: &[(String, String)]) -> Response {
+    match crate::providers::voice::twilio::parse_call_callback(params) {
+        Some((sid, report)) if report.status != MessageStatus::Sent => apply(r, &["twilio_voice"], &sid, &report).await,
         Some(_) => StatusCode::NO_CONTENT.into_response(),
         None => (StatusCode::BAD_REQUEST, "CallSid and CallStatus are required").into_response(),
     }
 }
 
 async fn twilio_inbound(State(r): State<Receiver>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let params = match verify_twilio(&r, &uri, &headers, &body).await {
-        Ok(p) => p,
-        Err(answer) => return answer,
-    };
+    match verify_twilio(&r, &uri, &headers, &body).await {
+        Ok((params, receipt)) => {
+            let answer = on_twilio_inbound(&r, &params).await;
+            settle(&r, receipt, answer).await
+        }
+        Err(answer) => answer,
+    }
+}
+
+async fn on_twilio_inbound(r: &Receiver, params: &[(String, String)]) -> Response {
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let from = get("From");
     let (channel, provider, number) = match from.strip_prefix("whatsapp:") {
@@ -309,10 +339,17 @@ async fn meta_event(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) 
         tracing::warn!("forged Meta webhook refused (bad or missing X-Hub-Signature-256)");
         return StatusCode::FORBIDDEN.into_response();
     }
-    if let Err(answer) = first_time(&r, "meta", signature, &body).await {
-        return answer;
+    match first_time(&r, "meta", signature, &body).await {
+        Ok(receipt) => {
+            let answer = on_meta_event(&r, &body).await;
+            settle(&r, receipt, answer).await
+        }
+        Err(answer) => answer,
     }
-    let events = match crate::providers::whatsapp::meta::parse_webhook(&body) {
+}
+
+async fn on_meta_event(r: &Receiver, body: &[u8]) -> Response {
+    let events = match crate::providers::whatsapp::meta::parse_webhook(body) {
         Ok(e) => e,
         Err(e) => {
             tracing::warn!(error = ?e, "Meta webhook body not understood");
@@ -322,7 +359,7 @@ async fn meta_event(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) 
     use crate::providers::whatsapp::meta::MetaEvent;
     for event in events {
         let answer = match event {
-            MetaEvent::Status { wamid, report, .. } => apply(&r, &["meta"], &wamid, &report).await,
+            MetaEvent::Status { wamid, report, .. } => apply(r, &["meta"], &wamid, &report).await,
             MetaEvent::Inbound { from_e164, text, at, wamid } => {
                 match channels::record_inbound(
                     &r.db,

@@ -154,6 +154,13 @@ pub async fn first_receipt(db: &Db, provider: &str, digest: &str) -> Result<bool
     Ok(n > 0)
 }
 
+/// Drops a receipt whose delivery could not be processed (its retry must be taken).
+pub async fn forget_receipt(db: &Db, digest: &str) -> Result<()> {
+    const SQL: &str = "DELETE FROM webhook_receipts WHERE digest = $1";
+    on_db!(db, p => sqlx::query(SQL).bind(digest).execute(p).await?.rows_affected());
+    Ok(())
+}
+
 /// The message a provider id belongs to (webhooks name messages by the provider's id).
 pub async fn message_by_provider_id(db: &Db, provider: &str, provider_message_id: &str) -> Result<Option<Uuid>> {
     const SQL: &str = "SELECT id FROM messages WHERE provider = $1 AND provider_message_id = $2";
