@@ -471,3 +471,60 @@ async fn a_delivery_that_could_not_be_processed_is_taken_when_the_provider_retri
     assert!(post().await.unwrap().status().is_success());
     assert_eq!(post().await.unwrap().status(), 409, "now it has been processed once");
 }
+
+#[tokio::test]
+async fn our_own_rate_limit_delays_messages_without_using_up_their_attempts() {
+    let db = wasel_tests::databases().await.remove(0);
+    let wasel = wasel_tests::open(&db).await;
+    let sim = wasel.simulators().unwrap().base_url();
+    let fields = [
+        ("token", wasel_sim::taqnyat::SANDBOX_BEARER_TOKEN),
+        ("sender", wasel_sim::taqnyat::SANDBOX_SENDER),
+        ("base_url", sim.as_str()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let limited = wasel_core::api::ProviderInput {
+        id: "taqnyat".into(),
+        fields,
+        rate_per_sec: Some(1),
+        unit_price_halalas: None,
+    };
+    wasel.save_provider(limited, "test").await.unwrap();
+    wasel.start_background();
+    // Eight at once through an account allowed one a second: most wait their turn in the queue.
+    let mut sent = Vec::new();
+    for n in 0..8 {
+        sent.push(
+            wasel
+                .send_message(input(Channel::Sms, &format!("05550013{n:02}"), "limited"), None)
+                .await
+                .unwrap()
+                .remove(0),
+        );
+    }
+    for m in &sent {
+        let done = wasel
+            .wait_for(
+                &m.id,
+                &[MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Failed],
+                Duration::from_secs(40),
+            )
+            .await
+            .unwrap();
+        assert_ne!(done.status, MessageStatus::Failed, "{:?}", done.error);
+        assert_eq!(done.attempts, 1, "waiting for our own limit is not an attempt");
+    }
+    let skipped = count_skipped(&wasel, &sent).await;
+    assert!(skipped > 0, "with 1/s some of the eight must have waited");
+    wasel.stop().await;
+}
+
+async fn count_skipped(wasel: &Wasel, sent: &[MessageView]) -> usize {
+    let mut n = 0;
+    for m in sent {
+        n += wasel.message_attempts(&m.id).await.unwrap().iter().filter(|a| a.outcome == "skipped").count();
+    }
+    n
+}

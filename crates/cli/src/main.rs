@@ -468,7 +468,9 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Serve { bind, public_url, worker } => {
             let mut config = WaselConfig::from_env("serve");
+            // A public receiver never trusts the simulators' well-known sandbox secrets.
             config.sandbox = false;
+            config.sandbox_url = None;
             let wasel = Wasel::open(config).await.map_err(|e| Failure::Core(e, Language::Ar))?;
             let lang = language(&wasel, cli.lang.as_deref()).await;
             let url = wasel.serve_webhooks(&bind, &public_url).await.map_err(|e| Failure::Core(e, lang))?;

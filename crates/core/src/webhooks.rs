@@ -129,8 +129,9 @@ pub fn meta_signature_valid(app_secret: &str, body: &[u8], header: &str) -> bool
     mac.verify_slice(&expected).is_ok()
 }
 
+/// Lower-case hex only, as Meta writes it: one spelling per signature.
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
@@ -163,19 +164,20 @@ async fn verify_twilio(
         tracing::warn!(path = uri.path(), "forged Twilio callback refused (bad or missing X-Twilio-Signature)");
         return Err(StatusCode::FORBIDDEN.into_response());
     }
-    let receipt = first_time(r, "twilio", signature, body).await?;
+    let receipt = first_time(r, "twilio", signature.as_bytes()).await?;
     Ok((params, receipt))
 }
 
 /// A verified delivery's digest in `webhook_receipts`, kept once the delivery was processed.
 struct Receipt(String);
 
-/// Notes a verified delivery; a second arrival of the same one is a replay.
-async fn first_time(r: &Receiver, provider: &str, signature: &str, body: &[u8]) -> Result<Receipt, Response> {
+/// Notes a verified delivery; a second arrival of the same one is a replay. `what` is what the
+/// signature covers, in one spelling only: Twilio's signature itself (over the URL and the sorted
+/// form, so a reordered body is the same delivery), Meta's raw body.
+async fn first_time(r: &Receiver, provider: &str, what: &[u8]) -> Result<Receipt, Response> {
     let mut hash = sha2::Sha256::new();
     hash.update(provider.as_bytes());
-    hash.update(signature.as_bytes());
-    hash.update(body);
+    hash.update(what);
     let digest: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
     match channels::first_receipt(&r.db, provider, &digest).await {
         Ok(true) => Ok(Receipt(digest)),
@@ -204,7 +206,12 @@ async fn settle(r: &Receiver, receipt: Receipt, answer: Response) -> Response {
 async fn apply(r: &Receiver, providers: &[&str], provider_message_id: &str, report: &Report) -> Response {
     for provider in providers {
         match channels::message_by_provider_id(&r.db, provider, provider_message_id).await {
-            Ok(Some(id)) => {
+            Ok(Some((_, status))) if status == MessageStatus::Sending.as_str() => {
+                // The report overtook the dispatcher's own record of the send: ask for it again
+                // (Meta redelivers; Twilio's statuses are also polled).
+                return (StatusCode::SERVICE_UNAVAILABLE, "not recorded yet").into_response();
+            }
+            Ok(Some((id, _))) => {
                 return match apply_report(&r.db, id, report, EventSource::Webhook).await {
                     Ok(changed) => {
                         if changed {
@@ -339,7 +346,7 @@ async fn meta_event(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) 
         tracing::warn!("forged Meta webhook refused (bad or missing X-Hub-Signature-256)");
         return StatusCode::FORBIDDEN.into_response();
     }
-    match first_time(&r, "meta", signature, &body).await {
+    match first_time(&r, "meta", &body).await {
         Ok(receipt) => {
             let answer = on_meta_event(&r, &body).await;
             settle(&r, receipt, answer).await

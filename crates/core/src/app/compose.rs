@@ -241,7 +241,7 @@ impl Wasel {
                 let attachments = check_attachments(&input.attachments)?;
                 let content = Content::Email {
                     subject,
-                    html: input.html.clone().filter(|h| !h.trim().is_empty()),
+                    html: optional_text(&input.html, MAX_LONG_BODY_CHARS * 5)?,
                     to_name: recipient.guardian.as_ref().map(|g| g.full_name.clone()),
                     attachments,
                 };
@@ -254,17 +254,23 @@ impl Wasel {
                     return Err(Error::invalid("title.required"));
                 }
                 let Some(g) = &recipient.guardian else { return Err(Error::invalid("push.guardian_required")) };
+                // Only devices whose push service is in use: a token belongs to the service that issued it.
+                let services: Vec<String> = self
+                    .routes()
+                    .for_message(Channel::Push, base.sandbox)
+                    .map(|r| r.providers().map(|p| p.id().to_owned()).collect())
+                    .unwrap_or_default();
                 let devices: Vec<_> = channels::devices_of(&self.db, g.id)
                     .await?
                     .into_iter()
-                    .filter(|d| d.disabled_at.is_none())
+                    .filter(|d| d.disabled_at.is_none() && services.contains(&d.service))
                     .collect();
                 if devices.is_empty() {
                     return Err(Error::invalid("push.no_devices"));
                 }
                 // Devices set to English get the English version when there is one.
-                let body_en = english(&input.body_en, 2000)?;
-                let title_en = english(&input.subject_en, 200)?.unwrap_or_else(|| title.clone());
+                let body_en = optional_text(&input.body_en, 2000)?;
+                let title_en = optional_text(&input.subject_en, 200)?.unwrap_or_else(|| title.clone());
                 let mut out = Vec::with_capacity(devices.len());
                 for d in devices {
                     let language = Language::parse(&d.language).unwrap_or(guardian_language);
@@ -288,7 +294,7 @@ impl Wasel {
             Channel::Voice => {
                 let language = input.language.unwrap_or(guardian_language);
                 // An English call speaks the English script when one was written.
-                let script = match (english(&input.body_en, MAX_VOICE_CHARS)?, language) {
+                let script = match (optional_text(&input.body_en, MAX_VOICE_CHARS)?, language) {
                     (Some(text), Language::En) => text,
                     _ => body.clone(),
                 };
@@ -427,8 +433,8 @@ impl Wasel {
     }
 }
 
-/// An optional English version: `None` when blank, refused when too long.
-fn english(text: &Option<String>, max: usize) -> Result<Option<String>> {
+/// An optional text (an English version, an HTML part): `None` when blank, refused when too long.
+fn optional_text(text: &Option<String>, max: usize) -> Result<Option<String>> {
     match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) if t.chars().count() > max => {
             Err(Error::Invalid { code: "body.too_long", params: vec![("max", max.to_string())] })
@@ -492,6 +498,10 @@ fn check_attachments(input: &[AttachmentInput]) -> Result<Vec<Attachment>> {
         } else {
             a.content_type.trim().to_owned()
         };
+        // A type the mail cannot carry is refused now, not when the message is built.
+        if lettre::message::header::ContentType::parse(&content_type).is_err() {
+            return Err(Error::Invalid { code: "attachment.invalid", params: vec![("name", name.to_owned())] });
+        }
         out.push(Attachment { filename: name.to_owned(), content_type, data_base64: a.data_base64.trim().to_owned() });
     }
     Ok(out)

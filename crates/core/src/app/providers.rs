@@ -272,6 +272,7 @@ impl Wasel {
         // Which fields changed is audited; their values are not (secrets never leave the keychain).
         let changed: Vec<&str> = secret.iter().map(|(k, _)| *k).chain(plain.iter().map(|(k, _)| *k)).collect();
         self.audit(actor, "provider.save", spec.id, None, Some(serde_json::json!({ "fields": changed }))).await?;
+        self.forget_templates(spec).await?;
         self.load_live_routes().await?;
         self.list_providers().await
     }
@@ -294,6 +295,7 @@ impl Wasel {
             }
         }
         self.audit(actor, "provider.clear", spec.id, None, None).await?;
+        self.forget_templates(spec).await?;
         self.load_live_routes().await?;
         self.list_providers().await
     }
@@ -419,17 +421,23 @@ impl Wasel {
         }))
     }
 
-    /// The templates as last fetched from each WhatsApp provider in use.
+    /// The templates as last fetched from each WhatsApp provider in use (fetched once on first use).
     pub async fn whatsapp_templates(&self) -> Result<Vec<TemplateView>> {
-        let in_use: Vec<String> = {
-            let routes = self.routes();
-            let route = routes.live.get(&Channel::Whatsapp).or_else(|| routes.sandbox.get(&Channel::Whatsapp));
-            route.map(|r| r.providers().map(|p| p.id().to_owned()).collect()).unwrap_or_default()
-        };
-        if channels::templates(&self.db).await?.is_empty() && !in_use.is_empty() {
+        if channels::templates(&self.db).await?.is_empty() && !self.whatsapp_in_use().is_empty() {
             // First use: fetch them once, so the compose screen has something to offer.
             return self.refresh_whatsapp_templates().await;
         }
+        self.stored_templates().await
+    }
+
+    fn whatsapp_in_use(&self) -> Vec<String> {
+        let routes = self.routes();
+        let route = routes.live.get(&Channel::Whatsapp).or_else(|| routes.sandbox.get(&Channel::Whatsapp));
+        route.map(|r| r.providers().map(|p| p.id().to_owned()).collect()).unwrap_or_default()
+    }
+
+    async fn stored_templates(&self) -> Result<Vec<TemplateView>> {
+        let in_use = self.whatsapp_in_use();
         Ok(channels::templates(&self.db)
             .await?
             .into_iter()
@@ -489,7 +497,16 @@ impl Wasel {
         if !any && let Some(e) = last_error {
             return Err(e.into());
         }
-        Box::pin(self.whatsapp_templates()).await
+        self.stored_templates().await
+    }
+
+    /// Templates fetched from the simulator (or another account) are not this account's: they
+    /// are fetched again on next use.
+    async fn forget_templates(&self, spec: &ProviderSpec) -> Result<()> {
+        if spec.channel == Channel::Whatsapp {
+            channels::replace_templates(&self.db, spec.id, &[]).await?;
+        }
+        Ok(())
     }
 
     pub(crate) async fn audit(

@@ -162,6 +162,7 @@ impl Dispatcher {
                     outcome: "skipped",
                 },
                 detail: Some("not sent: too little of the lease left; back in the queue".into()),
+                give_back: true,
             };
         }
         let Some(provider) = provider else {
@@ -184,6 +185,7 @@ impl Dispatcher {
                 next_attempt_at: None,
                 attempt,
                 detail: Some("provider.not_configured".into()),
+                give_back: false,
             };
         };
         let channel = Channel::parse(&c.channel).unwrap_or(Channel::Sms);
@@ -231,6 +233,13 @@ impl Dispatcher {
                 tracing::debug!(to = %to, provider = provider.id(), "provider accepted the message");
                 attempt.http_status = Some(i32::from(accepted.http_status));
                 attempt.provider = accepted.provider.to_owned();
+                // Its status webhook may overtake this batch's completion: let it find the message.
+                if let Err(e) =
+                    q::mark_accepted(&self.db, c.id, &self.owner, accepted.provider, &accepted.provider_message_id)
+                        .await
+                {
+                    tracing::warn!(error = %e, "could not note the provider's id early; the completion will");
+                }
                 Completion {
                     id: c.id,
                     status: accepted.status,
@@ -240,6 +249,26 @@ impl Dispatcher {
                     next_attempt_at: None,
                     attempt,
                     detail: None,
+                    give_back: false,
+                }
+            }
+            Err(crate::providers::ProviderError::RateLimited { provider_code: Some(code), retry_after, .. })
+                if code == crate::providers::limit::LOCAL_CODE =>
+            {
+                // Our own limit for this account: not a failure, nothing was sent. Wait and retry
+                // without using up an attempt.
+                let wait = chrono::Duration::from_std(retry_after.unwrap_or_default()).unwrap_or_default();
+                attempt.outcome = "skipped";
+                Completion {
+                    id: c.id,
+                    status: MessageStatus::Queued,
+                    provider: reached.to_owned(),
+                    provider_message_id: None,
+                    error: None,
+                    next_attempt_at: Some(finished_at + wait),
+                    attempt,
+                    detail: Some("not sent: this account's rate limit; back in the queue".into()),
+                    give_back: true,
                 }
             }
             Err(e) => {
@@ -286,6 +315,7 @@ impl Dispatcher {
                     next_attempt_at: next,
                     attempt,
                     detail: Some(format!("{} ({})", e.code(), class.as_str())),
+                    give_back: false,
                 }
             }
         }
@@ -318,6 +348,23 @@ impl Dispatcher {
         let routes = self.routes();
         let mut reconciled = 0;
         for c in q::unknowns(&self.db, 100).await? {
+            // The provider's answer was recorded before the crash: it took the message.
+            if let (Some(pmid), Some(provider)) = (&c.provider_message_id, &c.provider) {
+                let change = Change {
+                    provider: Some(provider),
+                    provider_message_id: Some(pmid),
+                    detail: Some("reconciled: the provider's answer was recorded before the crash".into()),
+                    expect_from: Some(MessageStatus::Unknown),
+                    ..Change::default()
+                };
+                if let Transition::Applied { .. } =
+                    m::transition(&self.db, c.id, MessageStatus::Sent, EventSource::Dispatch, change).await?
+                {
+                    reconciled += 1;
+                    self.announce(c.id, MessageStatus::Sent);
+                }
+                continue;
+            }
             let Some(channel) = Channel::parse(&c.channel) else { continue };
             let Some(provider) = routes.for_message(channel, c.sandbox) else { continue };
             let since = q::last_attempt_started(&self.db, c.id).await?.unwrap_or(c.created_at);
@@ -326,7 +373,7 @@ impl Dispatcher {
             if now() - since < chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(60)) {
                 continue;
             }
-            let known = m::provider_ids_for(&self.db, &c.to_address).await?;
+            let known = m::provider_ids_for(&self.db, &c.to_address, c.id).await?;
             let exclude = move |sid: &str| known.contains(sid);
             let lookup = Lookup { to: &c.to_address, body: &c.body, since, exclude: &exclude };
             let found = provider.find_sent_upto(lookup, c.provider.as_deref()).await;

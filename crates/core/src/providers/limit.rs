@@ -13,6 +13,9 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use crate::domain::Channel;
 use crate::providers::{Accepted, BoxFuture, Found, Lookup, Outgoing, Provider, ProviderError, Report};
 
+/// `provider_code` of a "rate limited" that is our own limit, not the provider's answer.
+pub const LOCAL_CODE: &str = "local";
+
 /// The longest a call waits for its turn before it is handed back to the queue.
 const MAX_WAIT: Duration = Duration::from_secs(2);
 
@@ -44,7 +47,7 @@ impl Limited {
                     if started.elapsed() + wait > MAX_WAIT {
                         return Err(ProviderError::RateLimited {
                             http_status: 429,
-                            provider_code: Some("local".into()),
+                            provider_code: Some(LOCAL_CODE.into()),
                             retry_after: Some(wait),
                         });
                     }

@@ -161,10 +161,13 @@ pub async fn forget_receipt(db: &Db, digest: &str) -> Result<()> {
     Ok(())
 }
 
-/// The message a provider id belongs to (webhooks name messages by the provider's id).
-pub async fn message_by_provider_id(db: &Db, provider: &str, provider_message_id: &str) -> Result<Option<Uuid>> {
-    const SQL: &str = "SELECT id FROM messages WHERE provider = $1 AND provider_message_id = $2";
-    let row: Option<(Uuid,)> =
-        on_db!(db, p => sqlx::query_as(SQL).bind(provider).bind(provider_message_id).fetch_optional(p).await?);
-    Ok(row.map(|(id,)| id))
+/// The message a provider id belongs to, and its status (webhooks name messages by the
+/// provider's id).
+pub async fn message_by_provider_id(
+    db: &Db,
+    provider: &str,
+    provider_message_id: &str,
+) -> Result<Option<(Uuid, String)>> {
+    const SQL: &str = "SELECT id, status FROM messages WHERE provider = $1 AND provider_message_id = $2";
+    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(provider).bind(provider_message_id).fetch_optional(p).await?))
 }

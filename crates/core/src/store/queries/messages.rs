@@ -425,10 +425,9 @@ pub async fn awaiting_report(
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(provider).bind(since).bind(limit).bind(sandbox).fetch_all(p).await?))
 }
 
-/// Provider ids already matched to messages to `to`, so reconciliation never claims one twice.
-pub async fn provider_ids_for(db: &Db, to: &str) -> Result<std::collections::HashSet<String>> {
-    const SQL: &str =
-        "SELECT provider_message_id FROM messages WHERE to_address = $1 AND provider_message_id IS NOT NULL";
-    let rows: Vec<(String,)> = on_db!(db, p => sqlx::query_as(SQL).bind(to).fetch_all(p).await?);
+/// Provider ids already matched to other messages to `to`, so reconciliation never claims one twice.
+pub async fn provider_ids_for(db: &Db, to: &str, except: Uuid) -> Result<std::collections::HashSet<String>> {
+    const SQL: &str = "SELECT provider_message_id FROM messages WHERE to_address = $1 AND provider_message_id IS NOT NULL AND id <> $2";
+    let rows: Vec<(String,)> = on_db!(db, p => sqlx::query_as(SQL).bind(to).bind(except).fetch_all(p).await?);
     Ok(rows.into_iter().map(|(s,)| s).collect())
 }

@@ -29,6 +29,8 @@ pub struct Claimed {
     pub created_at: DateTime<Utc>,
     /// The provider it was last handed to (set on failover and on completion).
     pub provider: Option<String>,
+    /// Set as soon as a provider took it: an `unknown` message with one was sent.
+    pub provider_message_id: Option<String>,
 }
 
 /// One new row of `message_events`.
@@ -65,6 +67,9 @@ pub struct Completion {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub attempt: Attempt,
     pub detail: Option<String>,
+    /// The call was never made (too little lease left, our own rate limit): the claim's attempt
+    /// is given back, so waiting never uses up the message's attempts.
+    pub give_back: bool,
 }
 
 macro_rules! insert_events {
@@ -156,15 +161,15 @@ pub async fn claim(
 ) -> Result<Vec<Claimed>> {
     debug_assert!(MessageStatus::Sending.can_follow(MessageStatus::Queued));
     const PG: &str = "UPDATE messages SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
-         attempts = attempts + 1, updated_at = $3, provider = NULL \
+         attempts = attempts + 1, updated_at = $3, provider = NULL, provider_message_id = NULL \
          WHERE id IN (SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $3 AND (urgent OR NOT $5) \
                       ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, idempotency_key, channel, content, to_address, body, sandbox, attempts, max_attempts, created_at, provider";
+         RETURNING id, idempotency_key, channel, content, to_address, body, sandbox, attempts, max_attempts, created_at, provider, provider_message_id";
     const SQLITE: &str = "UPDATE messages SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
-         attempts = attempts + 1, updated_at = $3, provider = NULL \
+         attempts = attempts + 1, updated_at = $3, provider = NULL, provider_message_id = NULL \
          WHERE id IN (SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $3 AND (urgent OR NOT $5) \
                       ORDER BY next_attempt_at LIMIT $4) \
-         RETURNING id, idempotency_key, channel, content, to_address, body, sandbox, attempts, max_attempts, created_at, provider";
+         RETURNING id, idempotency_key, channel, content, to_address, body, sandbox, attempts, max_attempts, created_at, provider, provider_message_id";
     let at = now();
     // The same statement but for the row lock, which only PostgreSQL has (SQLite's writer is alone).
     let sql = match db {
@@ -203,7 +208,7 @@ pub async fn complete(db: &Db, owner: &str, items: &[Completion]) -> Result<Vec<
          next_attempt_at = COALESCE($8, next_attempt_at), \
          sent_at = CASE WHEN $2 IN ('sent', 'delivered', 'read') AND sent_at IS NULL THEN $3 ELSE sent_at END, \
          delivered_at = CASE WHEN $2 IN ('delivered', 'read') AND delivered_at IS NULL THEN $3 ELSE delivered_at END, \
-         lease_owner = NULL, lease_expires_at = NULL \
+         lease_owner = NULL, lease_expires_at = NULL, attempts = attempts - $10 \
          WHERE id = $1 AND status = 'sending' AND lease_owner = $9";
     if items.is_empty() {
         return Ok(Vec::new());
@@ -231,6 +236,7 @@ pub async fn complete(db: &Db, owner: &str, items: &[Completion]) -> Result<Vec<
                     .bind(error_params)
                     .bind(c.next_attempt_at)
                     .bind(owner)
+                    .bind(i32::from(c.give_back))
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
@@ -254,7 +260,10 @@ pub async fn complete(db: &Db, owner: &str, items: &[Completion]) -> Result<Vec<
             b.push_bind(at);
             b.push(" ELSE m.sent_at END, delivered_at = CASE WHEN v.status IN ('delivered', 'read') AND m.delivered_at IS NULL THEN ");
             b.push_bind(at);
-            b.push(" ELSE m.delivered_at END, lease_owner = NULL, lease_expires_at = NULL FROM (VALUES ");
+            b.push(
+                " ELSE m.delivered_at END, lease_owner = NULL, lease_expires_at = NULL, attempts = m.attempts - v.give_back \
+                 FROM (VALUES ",
+            );
             for (n, c) in items.iter().enumerate() {
                 if n > 0 {
                     b.push(", ");
@@ -266,9 +275,10 @@ pub async fn complete(db: &Db, owner: &str, items: &[Completion]) -> Result<Vec<
                 b.push_bind(c.provider_message_id.clone()).push("::text, ");
                 b.push_bind(c.error.as_ref().map(|e| e.code.clone())).push("::text, ");
                 b.push_bind(c.error.as_ref().map(|e| Json(e.params.clone()))).push("::jsonb, ");
-                b.push_bind(c.next_attempt_at).push("::timestamptz)");
+                b.push_bind(c.next_attempt_at).push("::timestamptz, ");
+                b.push_bind(i32::from(c.give_back)).push("::int)");
             }
-            b.push(") AS v(id, status, provider, pmid, error_code, error_params, next_at) WHERE m.id = v.id AND m.status = 'sending' AND m.lease_owner = ");
+            b.push(") AS v(id, status, provider, pmid, error_code, error_params, next_at, give_back) WHERE m.id = v.id AND m.status = 'sending' AND m.lease_owner = ");
             b.push_bind(owner);
             b.push(" RETURNING m.id");
             let ids: Vec<(Uuid,)> = b.build_query_as().fetch_all(&mut *tx).await?;
@@ -310,6 +320,15 @@ pub async fn promote_and_expire(db: &Db) -> Result<Vec<(Uuid, MessageStatus)>> {
 
 /// Notes, before a message is handed to the next provider in the failover order, that it may
 /// now be there: a crash from here on is reconciled with every provider up to this one.
+/// Notes the provider's id as soon as it took the message, before the batch completes, so a
+/// status webhook that overtakes the completion can name the message.
+pub async fn mark_accepted(db: &Db, id: Uuid, owner: &str, provider: &str, provider_message_id: &str) -> Result<()> {
+    const SQL: &str = "UPDATE messages SET provider = $3, provider_message_id = $4 \
+                       WHERE id = $1 AND status = 'sending' AND lease_owner = $2";
+    on_db!(db, p => sqlx::query(SQL).bind(id).bind(owner).bind(provider).bind(provider_message_id).execute(p).await?.rows_affected());
+    Ok(())
+}
+
 pub async fn mark_handed_to(db: &Db, id: Uuid, owner: &str, provider: &str) -> Result<()> {
     const SQL: &str = "UPDATE messages SET provider = $3 WHERE id = $1 AND status = 'sending' AND lease_owner = $2";
     on_db!(db, p => sqlx::query(SQL).bind(id).bind(owner).bind(provider).execute(p).await?.rows_affected());
@@ -325,7 +344,7 @@ pub async fn expired_leases(db: &Db, at: DateTime<Utc>) -> Result<Vec<Uuid>> {
 
 /// Unknown messages to reconcile with their provider, oldest first.
 pub async fn unknowns(db: &Db, limit: i64) -> Result<Vec<Claimed>> {
-    const SQL: &str = "SELECT id, idempotency_key, channel, content, to_address, body, sandbox, attempts, max_attempts, created_at, provider FROM messages \
+    const SQL: &str = "SELECT id, idempotency_key, channel, content, to_address, body, sandbox, attempts, max_attempts, created_at, provider, provider_message_id FROM messages \
                        WHERE status = 'unknown' ORDER BY updated_at LIMIT $1";
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(limit).fetch_all(p).await?))
 }
