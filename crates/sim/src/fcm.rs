@@ -8,7 +8,7 @@
 //! | question | what the simulator does |
 //! |---|---|
 //! | token endpoint errors | 400 `{"error","error_description"}`: `unsupported_grant_type`, `invalid_request` (no assertion), `invalid_grant` (bad JWT, signature, unknown `iss`, wrong `aud`, `exp`/`iat` not a ≤ 60 min window around now ± 5 min), `invalid_scope` (no scope, or one outside `https://www.googleapis.com/auth/`) |
-//! | accepted `aud` | `https://oauth2.googleapis.com/token` or this server's own `/token` URL (by `Host` or bound address) |
+//! | accepted `aud` | this server's own `/token` URL (by `Host` or bound address); the real Google endpoint is never named in code |
 //! | a JWT `kid` | optional; when present it must be the `private_key_id` |
 //! | access tokens | `ya29.c.` + 120 random characters, valid for [`FcmOptions::token_lifetime`] (`expires_in` in whole seconds); [`FcmSim::expire_access_tokens`] ends them all early |
 //! | a token without a messaging scope | 403 `PERMISSION_DENIED` "Request had insufficient authentication scopes." |
@@ -58,7 +58,6 @@ pub const SANDBOX_PROJECT_ID: &str = "wasel-sim";
 pub const SANDBOX_PROJECT_NUMBER: &str = "104729000001";
 pub const SANDBOX_CLIENT_EMAIL: &str = "firebase-adminsdk-sim@wasel-sim.iam.gserviceaccount.com";
 /// The real token endpoint: also accepted as the JWT `aud`.
-pub const GOOGLE_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
 pub const SCOPE_MESSAGING: &str = "https://www.googleapis.com/auth/firebase.messaging";
 pub const SCOPE_CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -545,12 +544,8 @@ impl Shared {
         }
     }
 
-    fn accepted_audiences(&self, headers: &HeaderMap) -> [String; 3] {
-        [
-            GOOGLE_TOKEN_URI.to_owned(),
-            format!("{}{TOKEN_PATH}", self.base_url(headers)),
-            format!("http://{}{TOKEN_PATH}", self.addr),
-        ]
+    fn accepted_audiences(&self, headers: &HeaderMap) -> [String; 2] {
+        [format!("{}{TOKEN_PATH}", self.base_url(headers)), format!("http://{}{TOKEN_PATH}", self.addr)]
     }
 
     fn authorize(&self, headers: &HeaderMap) -> Result<(), GoogleError> {
@@ -717,7 +712,8 @@ fn verify_assertion(
     let aud = claims.get("aud").and_then(Value::as_str).unwrap_or_default();
     if !audiences.iter().any(|a| a == aud) {
         return Err(OAuthError::grant(format!(
-            "Invalid JWT: Failed audience check. The expected value was {GOOGLE_TOKEN_URI}, but the actual value was {aud}"
+            "Invalid JWT: Failed audience check. The expected value was {}, but the actual value was {aud}",
+            audiences.first().map_or("", String::as_str)
         )));
     }
     let time = |name: &str| claims.get(name).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)));
@@ -1297,8 +1293,8 @@ mod tests {
         let now = Utc::now().timestamp();
         let error = |res: Value| res["error"].as_str().unwrap().to_owned();
 
-        let res = post_token(&base, &assertion(key, &claims(GOOGLE_TOKEN_URI, SCOPE_CLOUD_PLATFORM))).await;
-        assert_eq!(res.status(), 200, "Google's own token URL is a valid audience");
+        let res = post_token(&base, &assertion(key, &claims(&aud, SCOPE_CLOUD_PLATFORM))).await;
+        assert_eq!(res.status(), 200, "the cloud-platform scope also covers messaging");
 
         let mut wrong_iss = claims(&aud, SCOPE_MESSAGING);
         wrong_iss["iss"] = json!("someone@example.com");
@@ -1490,7 +1486,9 @@ mod tests {
         // The OAuth endpoint is another service: FCM's faults leave it alone.
         let key = test_key().await.unwrap();
         assert_eq!(
-            post_token(&sims.base_url(), &assertion(key, &claims(GOOGLE_TOKEN_URI, SCOPE_MESSAGING))).await.status(),
+            post_token(&sims.base_url(), &assertion(key, &claims(&sims.fcm().token_uri(), SCOPE_MESSAGING)))
+                .await
+                .status(),
             200
         );
 

@@ -335,6 +335,46 @@ mod tests {
             assert!(default_base_url(host).is_some_and(|u| u.starts_with("https://")), "{}", spec.id);
         }
         assert!(default_base_url("twilio_content").is_some());
+        assert!(default_base_url("fcm_token").is_some());
+    }
+
+    /// Real provider endpoints live in `config/providers.json` only: no code (and so no test or
+    /// sandbox path) can reach one by a literal.
+    #[test]
+    fn no_code_names_a_real_provider_endpoint() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let config = std::fs::read_to_string(root.join("config/providers.json")).unwrap_or_default();
+        let config: serde_json::Value = serde_json::from_str(&config).unwrap_or_default();
+        let hosts: Vec<String> = config
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, v)| {
+                v.as_str().and_then(|u| u.strip_prefix("https://")).map(|h| h.split('/').next().unwrap_or(h).to_owned())
+            })
+            .collect();
+        assert!(hosts.len() >= 8, "{hosts:?}");
+        let mut offenders = Vec::new();
+        let mut stack = vec![root.join("crates"), root.join("src-tauri/src"), root.join("tests")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    for (n, line) in text.lines().enumerate() {
+                        let code = line.split("//").next().unwrap_or("");
+                        if hosts.iter().any(|h| {
+                            code.contains(&format!("\"https://{h}")) || code.contains(&format!("\"http://{h}"))
+                        }) {
+                            offenders.push(format!("{}:{}", path.display(), n + 1));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "real provider endpoints in code: {offenders:?}");
     }
 
     #[test]

@@ -20,7 +20,6 @@ use crate::providers::{Accepted, BoxFuture, Outgoing, Provider, ProviderError, r
 
 pub const ID: &str = "fcm";
 /// Google's token endpoint, when the service account names none.
-pub const GOOGLE_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
 pub const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
 /// The provider code of every "this device is gone" answer.
 pub const UNREGISTERED: &str = "UNREGISTERED";
@@ -163,7 +162,9 @@ impl FcmPush {
         let token_uri = token_uri_override
             .or(account.token_uri)
             .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| GOOGLE_TOKEN_URI.to_owned());
+            // Google's own token endpoint is configuration (`config/providers.json`), like every base URL.
+            .or_else(|| crate::providers::default_base_url("fcm_token"))
+            .ok_or_else(|| bad_account("missing_token_uri"))?;
         Ok(Self {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),
