@@ -55,6 +55,24 @@ impl TwilioAccount {
     pub fn post(&self, url: &str) -> reqwest::RequestBuilder {
         self.http.post(url).basic_auth(&self.account_sid, Some(&self.auth_token))
     }
+
+    /// GETs one resource (a message, a call): `None` when Twilio does not know it, else its JSON
+    /// and the HTTP status. Errors are read by [`error_from`] with the product's `codes`.
+    pub async fn fetch<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        codes: fn(u32, u16) -> Option<ProviderError>,
+    ) -> Result<Option<(T, u16)>, ProviderError> {
+        let response = crate::providers::send(self.get(url)).await?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let http_status = response.status().as_u16();
+        if !response.status().is_success() {
+            return Err(error_from(response, codes).await);
+        }
+        Ok(Some((crate::providers::read_json(response).await?, http_status)))
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -80,18 +80,20 @@ impl TwilioSms {
     }
 
     async fn error_from(response: reqwest::Response) -> ProviderError {
-        twilio_account::error_from(response, |code, status| {
-            let provider_code = Some(code.to_string());
-            Some(match code {
-                20003 => ProviderError::AuthFailed { http_status: status, provider_code },
-                21211 | 21614 | 21635 => ProviderError::InvalidNumber { http_status: status, provider_code },
-                21610 => ProviderError::OptedOut { http_status: status, provider_code },
-                20429 => ProviderError::RateLimited { http_status: status, provider_code, retry_after: None },
-                _ => return None,
-            })
-        })
-        .await
+        twilio_account::error_from(response, codes).await
     }
+}
+
+/// The Twilio error codes SMS singles out.
+fn codes(code: u32, status: u16) -> Option<ProviderError> {
+    let provider_code = Some(code.to_string());
+    Some(match code {
+        20003 => ProviderError::AuthFailed { http_status: status, provider_code },
+        21211 | 21614 | 21635 => ProviderError::InvalidNumber { http_status: status, provider_code },
+        21610 => ProviderError::OptedOut { http_status: status, provider_code },
+        20429 => ProviderError::RateLimited { http_status: status, provider_code, retry_after: None },
+        _ => return None,
+    })
 }
 
 impl Provider for TwilioSms {
@@ -135,15 +137,10 @@ impl Provider for TwilioSms {
 
     fn poll_status<'a>(&'a self, provider_message_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ProviderError>> {
         Box::pin(async move {
-            let response = crate::providers::send(self.account.get(&self.message_url(provider_message_id))).await?;
-            if response.status() == reqwest::StatusCode::NOT_FOUND {
+            let url = self.message_url(provider_message_id);
+            let Some((resource, http_status)) = self.account.fetch::<MessageResource>(&url, codes).await? else {
                 return Ok(None);
-            }
-            let http_status = response.status().as_u16();
-            if !response.status().is_success() {
-                return Err(Self::error_from(response).await);
-            }
-            let resource: MessageResource = crate::providers::read_json(response).await?;
+            };
             let status = Self::map_status(&resource.status).ok_or_else(|| ProviderError::BadResponse {
                 http_status: Some(http_status),
                 detail: format!("unknown status {:?}", resource.status),

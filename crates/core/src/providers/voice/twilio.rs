@@ -120,17 +120,19 @@ pub fn parse_call_callback(form: &[(String, String)]) -> Option<(String, Report)
 }
 
 async fn error_from(response: reqwest::Response) -> ProviderError {
-    twilio_account::error_from(response, |code, status| {
-        let provider_code = Some(code.to_string());
-        Some(match code {
-            20003 => ProviderError::AuthFailed { http_status: status, provider_code },
-            21211 | 21214 | 21217 => ProviderError::InvalidNumber { http_status: status, provider_code },
-            20429 | 31429 => ProviderError::RateLimited { http_status: status, provider_code, retry_after: None },
-            12100 | 13000..=13999 => ProviderError::ContentInvalid { http_status: Some(status), provider_code },
-            _ => return None,
-        })
+    twilio_account::error_from(response, codes).await
+}
+
+/// The Twilio error codes calls single out.
+fn codes(code: u32, status: u16) -> Option<ProviderError> {
+    let provider_code = Some(code.to_string());
+    Some(match code {
+        20003 => ProviderError::AuthFailed { http_status: status, provider_code },
+        21211 | 21214 | 21217 => ProviderError::InvalidNumber { http_status: status, provider_code },
+        20429 | 31429 => ProviderError::RateLimited { http_status: status, provider_code, retry_after: None },
+        12100 | 13000..=13999 => ProviderError::ContentInvalid { http_status: Some(status), provider_code },
+        _ => return None,
     })
-    .await
 }
 
 fn bad(http_status: u16, detail: String) -> ProviderError {
@@ -181,16 +183,10 @@ impl Provider for TwilioVoice {
 
     fn poll_status<'a>(&'a self, provider_message_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ProviderError>> {
         Box::pin(async move {
-            let request = self.account.get(&self.call_url(provider_message_id));
-            let response = crate::providers::send(request).await?;
-            if response.status() == reqwest::StatusCode::NOT_FOUND {
+            let url = self.call_url(provider_message_id);
+            let Some((call, http_status)) = self.account.fetch::<CallResource>(&url, codes).await? else {
                 return Ok(None);
-            }
-            let http_status = response.status().as_u16();
-            if !response.status().is_success() {
-                return Err(error_from(response).await);
-            }
-            let call: CallResource = crate::providers::read_json(response).await?;
+            };
             let report =
                 report(&call.status).ok_or_else(|| bad(http_status, format!("unknown status {:?}", call.status)))?;
             Ok(Some(report))

@@ -256,7 +256,12 @@ pub fn error_for_code(code: u32, http_status: Option<u16>) -> Option<ProviderErr
 }
 
 async fn error_from(response: reqwest::Response) -> ProviderError {
-    twilio_account::error_from(response, |code, status| error_for_code(code, Some(status))).await
+    twilio_account::error_from(response, codes).await
+}
+
+/// [`error_for_code`] for an answer to a request.
+fn codes(code: u32, status: u16) -> Option<ProviderError> {
+    error_for_code(code, Some(status))
 }
 
 fn bad(http_status: u16, detail: String) -> ProviderError {
@@ -295,16 +300,10 @@ impl Provider for TwilioWhatsapp {
 
     fn poll_status<'a>(&'a self, provider_message_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ProviderError>> {
         Box::pin(async move {
-            let request = self.account.get(&self.message_url(provider_message_id));
-            let response = crate::providers::send(request).await?;
-            if response.status() == reqwest::StatusCode::NOT_FOUND {
+            let url = self.message_url(provider_message_id);
+            let Some((resource, http_status)) = self.account.fetch::<MessageResource>(&url, codes).await? else {
                 return Ok(None);
-            }
-            let http_status = response.status().as_u16();
-            if !response.status().is_success() {
-                return Err(error_from(response).await);
-            }
-            let resource: MessageResource = crate::providers::read_json(response).await?;
+            };
             let status = map_status(&resource.status)
                 .ok_or_else(|| bad(http_status, format!("unknown status {:?}", resource.status)))?;
             let provider_error_code = resource.error_code.filter(|v| !v.is_null()).map(|v| match v {
