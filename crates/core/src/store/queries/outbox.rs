@@ -186,7 +186,11 @@ pub async fn claim(
             .bind(urgent_only)
             .fetch_all(&mut **t)
             .await?;
-        let events: Vec<NewEvent> = rows.iter().map(|c| sending_event(c.id, at, owner)).collect();
+        // The clock is read again after the statement: a row it claimed was committed `queued`
+        // before the statement began, so its `queued` event is older than this even when `at`
+        // was read before that commit (the timeline never shows `sending` before `queued`).
+        let claimed_at = now();
+        let events: Vec<NewEvent> = rows.iter().map(|c| sending_event(c.id, claimed_at, owner)).collect();
         if !events.is_empty() {
             insert_events!((*t), events);
         }
