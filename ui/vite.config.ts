@@ -32,6 +32,9 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
+    // Timeouts guard against a hang, they are not speed targets: a CI machine busy with a Rust
+    // build types into jsdom several times slower than a developer's desk.
+    testTimeout: 30_000,
     // Two cores shared with Rust builds: keep the test run small.
     pool: "threads",
     poolOptions: { threads: { maxThreads: 2, minThreads: 1 } },

@@ -1,8 +1,11 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { afterEach, beforeEach, vi } from "vitest";
 import i18n from "../i18n";
+
+// `findBy…` and `waitFor` give up after 1 s by default, which a loaded CI machine can miss.
+configure({ asyncUtilTimeout: 5_000 });
 
 // jsdom lacks the layout APIs Mantine touches.
 Object.defineProperty(window, "matchMedia", {

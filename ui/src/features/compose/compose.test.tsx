@@ -244,7 +244,7 @@ describe("every channel", () => {
     // Removing the file clears the error's cause; the rest is still there.
     await user.click(screen.getByTestId("compose-attachment-remove"));
     expect(screen.queryByTestId("compose-attachment")).toBeNull();
-  }, 20_000);
+  });
 
   it("sends a push to each of the guardian's devices and lists them", async () => {
     const user = userEvent.setup();
@@ -280,7 +280,7 @@ describe("every channel", () => {
       subjectEn: "Assessment result",
       bodyEn: "The assessment result is ready.",
     });
-  }, 20_000);
+  });
 
   it("speaks a voice call in the guardian's language unless another is chosen", async () => {
     const user = userEvent.setup();
