@@ -28,6 +28,12 @@ fn parse<T: DeserializeOwned>(v: &serde_json::Value) -> Option<T> {
     serde_json::from_value(v.clone()).map_err(|e| tracing::debug!(error = %e, "inbox entry not understood")).ok()
 }
 
+/// A provider's own status word as Wasel's (`successful` → `delivered`), so the inbox speaks one
+/// vocabulary; a word the provider file does not know stays as it is.
+fn as_wasel(status: String, map: fn(&str) -> Option<crate::domain::MessageStatus>) -> String {
+    map(&status).map_or(status, |s| s.as_str().to_owned())
+}
+
 fn item(channel: Channel, provider: &str, id: String, to: String, at: chrono::DateTime<chrono::Utc>) -> InboxItem {
     InboxItem {
         id,
@@ -79,7 +85,8 @@ fn twilio_whatsapp(v: &serde_json::Value) -> Option<InboxItem> {
 fn taqnyat(v: &serde_json::Value) -> Option<InboxItem> {
     let m: wasel_sim::taqnyat::SimMessage = parse(v)?;
     Some(InboxItem {
-        status: m.status,
+        // Taqnyat spells it the American way.
+        status: if m.status == "canceled" { "cancelled".into() } else { m.status },
         text: m.body,
         from: Some(m.sender),
         ..item(Channel::Sms, "taqnyat", m.id, format!("+{}", m.to), m.date_created)
@@ -151,7 +158,7 @@ fn fcm(v: &serde_json::Value) -> Option<InboxItem> {
 fn onesignal(v: &serde_json::Value) -> Option<InboxItem> {
     let m: wasel_sim::onesignal::SimMessage = parse(v)?;
     Some(InboxItem {
-        status: m.status,
+        status: as_wasel(m.status, crate::providers::push::onesignal::map_status),
         title: m.heading,
         text: m.content,
         language: Some(m.language),
@@ -177,4 +184,35 @@ fn twilio_call(v: &serde_json::Value) -> Option<InboxItem> {
         error_code: c.error_code.map(|e| e.to_string()),
         ..item(Channel::Voice, "twilio_voice", c.sid, c.to, c.date_created)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn onesignal_entry(status: &str) -> serde_json::Value {
+        serde_json::json!({
+            "notification_id": "b98881cc-1e94-4366-bbd9-db8f3429292b",
+            "subscription_id": "1dd608f2-c6a1-11e3-851d-000c2940e62c",
+            "external_id": null,
+            "language": "en",
+            "heading": "Assessment result",
+            "content": "Lina's assessment is ready.",
+            "data": null,
+            "idempotency_key": null,
+            "status": status,
+            "queued_at": "2026-12-02T09:00:00Z",
+        })
+    }
+
+    #[test]
+    fn the_inbox_speaks_wasel_statuses_whatever_the_provider_calls_them() {
+        let read = |status: &str| onesignal(&onesignal_entry(status)).map(|i| i.status);
+        assert_eq!(read("successful").as_deref(), Some("delivered"));
+        assert_eq!(read("remaining").as_deref(), Some("sent"));
+        assert_eq!(read("errored").as_deref(), Some("failed"));
+        assert_eq!(read("canceled").as_deref(), Some("cancelled"));
+        // A word the provider file does not know is shown as it came.
+        assert_eq!(read("paused").as_deref(), Some("paused"));
+    }
 }
