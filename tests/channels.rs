@@ -427,6 +427,63 @@ async fn a_configured_provider_takes_its_channel_live_while_the_others_stay_in_t
 }
 
 #[tokio::test]
+async fn a_simulated_reply_opens_only_the_sandbox_whatsapp_window_not_a_live_one() {
+    for db in wasel_tests::databases().await {
+        let wasel = wasel_tests::open(&db).await;
+        wasel.start_background();
+        let sim = wasel.simulators().unwrap().base_url();
+        // A live Meta account (the simulator stands in for graph.facebook.com) whose app secret
+        // is its own: the sandbox simulator cannot sign for it.
+        let d = wasel_sim::meta::MetaOptions::default();
+        let fields = [
+            ("phone_number_id", d.phone_number_id.as_str()),
+            ("waba_id", d.waba_id.as_str()),
+            ("access_token", d.access_token.as_str()),
+            ("app_secret", "live-app-secret-for-tests"),
+            ("verify_token", "live-verify-token-for-tests"),
+            ("base_url", sim.as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let meta =
+            wasel_core::api::ProviderInput { id: "meta".into(), fields, rate_per_sec: None, unit_price_halalas: None };
+        wasel.save_provider(meta, "test").await.unwrap();
+        let reply = InboundInput {
+            channel: Channel::Whatsapp,
+            from: "0555001277".into(),
+            text: "وصلت الرسالة".into(),
+            provider: Some("meta".into()),
+        };
+        wasel.simulate_reply(reply).await.unwrap();
+        let count = "SELECT COUNT(*) FROM inbound_messages";
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let (n,): (i64,) =
+                    wasel_core::on_db!(wasel.db(), p => sqlx::query_as(count).fetch_one(p).await.unwrap());
+                if n == 1 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await
+        .expect("the simulator's reply reaches the webhook and is recorded");
+        let live = wasel.whatsapp_window("+966555001277").await.unwrap();
+        assert!(!live.open && live.last_inbound_at.is_none(), "{}: {live:?}", db.name);
+        let free = input(Channel::Whatsapp, "0555001277", "شكرًا، نراكم غدًا");
+        assert_eq!(wasel.send_message(free.clone(), None).await.unwrap_err().code(), "whatsapp.outside_window");
+
+        // Back in the sandbox, the same reply is what the sandbox number's family wrote.
+        wasel.clear_provider("meta", "test").await.unwrap();
+        let sandbox = wasel.whatsapp_window("+966555001277").await.unwrap();
+        assert!(sandbox.open, "{}: {sandbox:?}", db.name);
+        assert!(wasel.send_message(free, None).await.unwrap()[0].sandbox);
+        wasel.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn wasel_serve_checks_signatures_against_its_public_url() {
     let db = wasel_tests::databases().await.remove(0);
     let wasel = wasel_tests::open(&db).await;
@@ -470,6 +527,40 @@ async fn a_delivery_that_could_not_be_processed_is_taken_when_the_provider_retri
     // Twilio sends the same delivery again: it is processed, not refused as a replay.
     assert!(post().await.unwrap().status().is_success());
     assert_eq!(post().await.unwrap().status(), 409, "now it has been processed once");
+}
+
+#[tokio::test]
+async fn webhook_receipts_past_their_retention_are_pruned_and_recent_ones_still_refuse_replays() {
+    for db in wasel_tests::databases().await {
+        let wasel = wasel_tests::open(&db).await;
+        let hooks = wasel.webhook_url().unwrap();
+        let url = format!("{hooks}{}", wasel_core::webhooks::TWILIO_STATUS_PATH);
+        let signed = |sid: &str| {
+            let params =
+                vec![("MessageSid".to_owned(), sid.to_owned()), ("MessageStatus".to_owned(), "delivered".to_owned())];
+            let signature =
+                wasel_core::webhooks::twilio_signature(wasel_sim::twilio::SANDBOX_AUTH_TOKEN, &url, &params);
+            reqwest::Client::new().post(&url).header("X-Twilio-Signature", signature).form(&params).send()
+        };
+        assert!(signed("SM-old").await.unwrap().status().is_success(), "{}", db.name);
+        assert!(signed("SM-new").await.unwrap().status().is_success(), "{}", db.name);
+        // The first delivery was received long ago, just past the retention.
+        let long_ago = wasel_core::store::now()
+            - chrono::TimeDelta::days(wasel_core::outbox::dispatcher::RECEIPT_RETENTION_DAYS)
+            - chrono::TimeDelta::minutes(1);
+        let count = "SELECT COUNT(*) FROM webhook_receipts";
+        let (before,): (i64,) = wasel_core::on_db!(wasel.db(), p => {
+            sqlx::query("UPDATE webhook_receipts SET received_at = $1 WHERE received_at = (SELECT MIN(received_at) FROM webhook_receipts)")
+                .bind(long_ago).execute(p).await.unwrap();
+            sqlx::query_as(count).fetch_one(p).await.unwrap()
+        });
+        assert_eq!(before, 2, "{}", db.name);
+        wasel.dispatcher().prune_receipts().await;
+        let (after,): (i64,) = wasel_core::on_db!(wasel.db(), p => sqlx::query_as(count).fetch_one(p).await.unwrap());
+        assert_eq!(after, 1, "{}: only the old receipt goes", db.name);
+        assert_eq!(signed("SM-new").await.unwrap().status(), 409, "{}: a recent replay is still refused", db.name);
+        assert!(signed("SM-old").await.unwrap().status().is_success(), "{}: the pruned one is taken again", db.name);
+    }
 }
 
 #[tokio::test]

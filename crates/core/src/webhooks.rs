@@ -38,9 +38,49 @@ pub const META_PATH: &str = "/webhooks/meta";
 /// The secrets callbacks are checked with (every configured account, live and sandbox).
 #[derive(Debug, Clone, Default)]
 pub struct Keys {
-    pub twilio_auth_tokens: Vec<String>,
-    pub meta_app_secrets: Vec<String>,
+    pub twilio_auth_tokens: Vec<Key>,
+    pub meta_app_secrets: Vec<Key>,
     pub meta_verify_tokens: Vec<String>,
+}
+
+/// A signing secret, and whether it is the sandbox's: a callback signed with it tells which
+/// side of the console it belongs to (a simulated reply must not open a real number's window).
+#[derive(Clone)]
+pub struct Key {
+    pub secret: String,
+    pub sandbox: bool,
+}
+
+impl Key {
+    pub fn live(secret: impl Into<String>) -> Self {
+        Self { secret: secret.into(), sandbox: false }
+    }
+
+    pub fn sandbox(secret: impl Into<String>) -> Self {
+        Self { secret: secret.into(), sandbox: true }
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        f.debug_struct("Key").field("sandbox", &self.sandbox).finish_non_exhaustive()
+    }
+}
+
+/// Which side a verified callback came from: `None` when no key signed it. A live key wins
+/// over a sandbox one that happens to be the same secret.
+fn signed_by(keys: &[Key], check: impl Fn(&str) -> bool) -> Option<Side> {
+    let mut matching = keys.iter().filter(|k| check(&k.secret));
+    let first = matching.next()?;
+    Some(if first.sandbox && matching.all(|k| k.sandbox) { Side::Sandbox } else { Side::Live })
+}
+
+/// The side of the console a callback belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Live,
+    Sandbox,
 }
 
 #[derive(Clone)]
@@ -151,21 +191,23 @@ async fn verify_twilio(
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(Vec<(String, String)>, Receipt), Response> {
+) -> Result<(Vec<(String, String)>, Side, Receipt), Response> {
     let params = parse_form(body);
     let signature = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let url = format!("{}{}", r.public_url.trim_end_matches('/'), uri.path_and_query().map_or("", |p| p.as_str()));
-    let valid = !signature.is_empty()
-        && r.keys()
-            .twilio_auth_tokens
-            .iter()
-            .any(|t| constant_time_eq(twilio_signature(t, &url, &params).as_bytes(), signature.as_bytes()));
-    if !valid {
+    let side = if signature.is_empty() {
+        None
+    } else {
+        signed_by(&r.keys().twilio_auth_tokens, |t| {
+            constant_time_eq(twilio_signature(t, &url, &params).as_bytes(), signature.as_bytes())
+        })
+    };
+    let Some(side) = side else {
         tracing::warn!(path = uri.path(), "forged Twilio callback refused (bad or missing X-Twilio-Signature)");
         return Err(StatusCode::FORBIDDEN.into_response());
-    }
+    };
     let receipt = first_time(r, "twilio", signature.as_bytes()).await?;
-    Ok((params, receipt))
+    Ok((params, side, receipt))
 }
 
 /// A verified delivery's digest in `webhook_receipts`, kept once the delivery was processed.
@@ -241,7 +283,7 @@ async fn apply(r: &Receiver, providers: &[&str], provider_message_id: &str, repo
 
 async fn twilio_status(State(r): State<Receiver>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     match verify_twilio(&r, &uri, &headers, &body).await {
-        Ok((params, receipt)) => {
+        Ok((params, _, receipt)) => {
             let answer = on_twilio_status(&r, &params).await;
             settle(&r, receipt, answer).await
         }
@@ -270,7 +312,7 @@ async fn on_twilio_status(r: &Receiver, params: &[(String, String)]) -> Response
 
 async fn twilio_voice(State(r): State<Receiver>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     match verify_twilio(&r, &uri, &headers, &body).await {
-        Ok((params, receipt)) => {
+        Ok((params, _, receipt)) => {
             let answer = on_twilio_voice(&r, &params).await;
             settle(&r, receipt, answer).await
         }
@@ -288,15 +330,15 @@ async fn on_twilio_voice(r: &Receiver, params: &[(String, String)]) -> Response 
 
 async fn twilio_inbound(State(r): State<Receiver>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     match verify_twilio(&r, &uri, &headers, &body).await {
-        Ok((params, receipt)) => {
-            let answer = on_twilio_inbound(&r, &params).await;
+        Ok((params, side, receipt)) => {
+            let answer = on_twilio_inbound(&r, &params, side).await;
             settle(&r, receipt, answer).await
         }
         Err(answer) => answer,
     }
 }
 
-async fn on_twilio_inbound(r: &Receiver, params: &[(String, String)]) -> Response {
+async fn on_twilio_inbound(r: &Receiver, params: &[(String, String)], side: Side) -> Response {
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let from = get("From");
     let (channel, provider, number) = match from.strip_prefix("whatsapp:") {
@@ -315,6 +357,7 @@ async fn on_twilio_inbound(r: &Receiver, params: &[(String, String)]) -> Respons
         number.as_str(),
         &get("Body"),
         crate::store::now(),
+        side == Side::Sandbox,
     )
     .await;
     match recorded {
@@ -342,20 +385,20 @@ async fn meta_challenge(State(r): State<Receiver>, Query(q): Query<BTreeMap<Stri
 
 async fn meta_event(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> Response {
     let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !r.keys().meta_app_secrets.iter().any(|s| meta_signature_valid(s, &body, signature)) {
+    let Some(side) = signed_by(&r.keys().meta_app_secrets, |s| meta_signature_valid(s, &body, signature)) else {
         tracing::warn!("forged Meta webhook refused (bad or missing X-Hub-Signature-256)");
         return StatusCode::FORBIDDEN.into_response();
-    }
+    };
     match first_time(&r, "meta", &body).await {
         Ok(receipt) => {
-            let answer = on_meta_event(&r, &body).await;
+            let answer = on_meta_event(&r, &body, side).await;
             settle(&r, receipt, answer).await
         }
         Err(answer) => answer,
     }
 }
 
-async fn on_meta_event(r: &Receiver, body: &[u8]) -> Response {
+async fn on_meta_event(r: &Receiver, body: &[u8], side: Side) -> Response {
     let events = match crate::providers::whatsapp::meta::parse_webhook(body) {
         Ok(e) => e,
         Err(e) => {
@@ -376,6 +419,7 @@ async fn on_meta_event(r: &Receiver, body: &[u8]) -> Response {
                     &from_e164,
                     &text,
                     at,
+                    side == Side::Sandbox,
                 )
                 .await
                 {
@@ -406,6 +450,19 @@ mod tests {
         let url = "https://hub.example.sa/webhooks/twilio/status";
         assert_eq!(twilio_signature("token", url, &params), wasel_sim::twilio_signature("token", url, &params));
         assert_ne!(twilio_signature("other", url, &params), twilio_signature("token", url, &params));
+    }
+
+    #[test]
+    fn a_callback_belongs_to_the_side_whose_key_signed_it() {
+        let keys = [Key::live("live-secret"), Key::sandbox("sim-secret")];
+        let signed_with = |secret: &'static str| move |candidate: &str| candidate == secret;
+        assert_eq!(signed_by(&keys, signed_with("live-secret")), Some(Side::Live));
+        assert_eq!(signed_by(&keys, signed_with("sim-secret")), Some(Side::Sandbox));
+        assert_eq!(signed_by(&keys, signed_with("forged")), None);
+        // The same secret on both sides: the live account's window must not stay shut.
+        let shared = [Key::sandbox("same"), Key::live("same")];
+        assert_eq!(signed_by(&shared, signed_with("same")), Some(Side::Live));
+        assert_eq!(signed_by(&[], signed_with("same")), None);
     }
 
     #[test]

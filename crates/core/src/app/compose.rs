@@ -408,9 +408,11 @@ impl Wasel {
         Ok((text, template))
     }
 
-    /// The WhatsApp customer-service window of a number (opened by its last inbound message).
+    /// The WhatsApp customer-service window of a number, opened by its last inbound message on
+    /// the side WhatsApp goes out on now (a simulated reply opens only the sandbox's window).
     pub async fn whatsapp_window(&self, address: &str) -> Result<WindowView> {
-        let last = channels::last_inbound(&self.db, Channel::Whatsapp.as_str(), address).await?;
+        let sandbox = self.is_sandbox_for(Channel::Whatsapp);
+        let last = channels::last_inbound(&self.db, Channel::Whatsapp.as_str(), address, sandbox).await?;
         let closes = last.map(|t| t + chrono::Duration::hours(WHATSAPP_WINDOW_HOURS));
         Ok(WindowView { open: closes.is_some_and(|c| c > now()), last_inbound_at: last, closes_at: closes })
     }

@@ -6,6 +6,7 @@ use crate::api::*;
 use crate::domain::{Channel, PhoneE164};
 use crate::error::{Error, Result};
 use crate::providers::catalog;
+use crate::webhooks::Key;
 
 impl Wasel {
     /// The console's own webhook receiver (sandbox only).
@@ -18,19 +19,19 @@ impl Wasel {
     pub(crate) async fn refresh_webhook_keys(&self) -> Result<()> {
         let mut keys = crate::webhooks::Keys::default();
         if self.sandbox_url.is_some() {
-            keys.twilio_auth_tokens.push(wasel_sim::twilio::SANDBOX_AUTH_TOKEN.to_owned());
+            keys.twilio_auth_tokens.push(Key::sandbox(wasel_sim::twilio::SANDBOX_AUTH_TOKEN));
             let meta = wasel_sim::meta::MetaOptions::default();
-            keys.meta_app_secrets.push(meta.app_secret);
+            keys.meta_app_secrets.push(Key::sandbox(meta.app_secret));
             keys.meta_verify_tokens.push(meta.verify_token);
         }
         for id in ["twilio", "twilio_whatsapp", "twilio_voice", "meta"] {
             let Some(spec) = catalog::spec(id) else { continue };
             let Ok(Some(values)) = self.provider_values(spec).await else { continue };
             if let Some(t) = values.get("auth_token") {
-                keys.twilio_auth_tokens.push(t.clone());
+                keys.twilio_auth_tokens.push(Key::live(t.clone()));
             }
             if let Some(s) = values.get("app_secret") {
-                keys.meta_app_secrets.push(s.clone());
+                keys.meta_app_secrets.push(Key::live(s.clone()));
             }
             if let Some(v) = values.get("verify_token") {
                 keys.meta_verify_tokens.push(v.clone());

@@ -36,6 +36,12 @@ impl Routes {
 
 pub type SharedRoutes = Arc<RwLock<Routes>>;
 
+/// How long a webhook receipt is kept for replay checks: well past the longest provider retry
+/// (Meta redelivers for up to 7 days).
+pub const RECEIPT_RETENTION_DAYS: i64 = 30;
+/// How often a running dispatcher prunes them.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 #[derive(Clone)]
 pub struct Dispatcher {
     pub db: Db,
@@ -73,6 +79,18 @@ impl Dispatcher {
 
     fn announce(&self, id: Uuid, status: MessageStatus) {
         let _ = self.changes.send(MessageChanged { id, status });
+    }
+
+    /// Forgets webhook receipts older than [`RECEIPT_RETENTION_DAYS`]: the table stays small, and a callback
+    /// that old can no longer be a provider's retry (what it says still goes through the status
+    /// rules, which never step back).
+    pub async fn prune_receipts(&self) {
+        let before = now() - chrono::TimeDelta::days(RECEIPT_RETENTION_DAYS);
+        match crate::store::queries::channels::prune_receipts(&self.db, before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(pruned = n, "old webhook receipts pruned"),
+            Err(e) => tracing::warn!(error = %e, "webhook receipts could not be pruned"),
+        }
     }
 
     /// Claims one batch, sends it, and records the outcomes.
@@ -441,6 +459,7 @@ impl Dispatcher {
             Db::Postgres(_) => None,
         };
         let mut last_check = std::time::Instant::now();
+        let mut last_prune: Option<std::time::Instant> = None;
         let mut last_promotion = std::time::Instant::now() - Duration::from_secs(1);
         loop {
             if *shutdown.borrow() {
@@ -469,6 +488,10 @@ impl Dispatcher {
                 if let Err(e) = self.reconcile_unknowns().await {
                     tracing::warn!(error = %e, "reconciliation failed");
                 }
+            }
+            if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                last_prune = Some(std::time::Instant::now());
+                self.prune_receipts().await;
             }
             if round.claimed as i64 >= self.batch {
                 continue;

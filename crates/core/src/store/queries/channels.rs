@@ -112,7 +112,9 @@ pub async fn templates(db: &Db) -> Result<Vec<TemplateRow>> {
     Ok(on_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await?))
 }
 
-/// Records a message a guardian sent us (idempotent per provider message id).
+/// Records a message a guardian sent us (idempotent per provider message id); `sandbox` when a
+/// simulator sent it.
+#[allow(clippy::too_many_arguments)]
 pub async fn record_inbound(
     db: &Db,
     channel: &str,
@@ -121,9 +123,10 @@ pub async fn record_inbound(
     from_address: &str,
     body: &str,
     received_at: DateTime<Utc>,
+    sandbox: bool,
 ) -> Result<bool> {
-    const SQL: &str = "INSERT INTO inbound_messages (id, channel, provider, provider_message_id, from_address, body, received_at) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (provider, provider_message_id) DO NOTHING";
+    const SQL: &str = "INSERT INTO inbound_messages (id, channel, provider, provider_message_id, from_address, body, received_at, sandbox) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (provider, provider_message_id) DO NOTHING";
     let n = on_db!(db, p => sqlx::query(SQL)
         .bind(Uuid::now_v7())
         .bind(channel)
@@ -132,17 +135,19 @@ pub async fn record_inbound(
         .bind(from_address)
         .bind(body)
         .bind(received_at)
+        .bind(sandbox)
         .execute(p)
         .await?
         .rows_affected());
     Ok(n > 0)
 }
 
-/// When this address last wrote to us on this channel.
-pub async fn last_inbound(db: &Db, channel: &str, from_address: &str) -> Result<Option<DateTime<Utc>>> {
-    const SQL: &str = "SELECT MAX(received_at) FROM inbound_messages WHERE channel = $1 AND from_address = $2";
+/// When this address last wrote to us on this channel, through the sandbox or a real provider.
+pub async fn last_inbound(db: &Db, channel: &str, from_address: &str, sandbox: bool) -> Result<Option<DateTime<Utc>>> {
+    const SQL: &str =
+        "SELECT MAX(received_at) FROM inbound_messages WHERE channel = $1 AND from_address = $2 AND sandbox = $3";
     let (at,): (Option<DateTime<Utc>>,) =
-        on_db!(db, p => sqlx::query_as(SQL).bind(channel).bind(from_address).fetch_one(p).await?);
+        on_db!(db, p => sqlx::query_as(SQL).bind(channel).bind(from_address).bind(sandbox).fetch_one(p).await?);
     Ok(at)
 }
 
@@ -159,6 +164,13 @@ pub async fn forget_receipt(db: &Db, digest: &str) -> Result<()> {
     const SQL: &str = "DELETE FROM webhook_receipts WHERE digest = $1";
     on_db!(db, p => sqlx::query(SQL).bind(digest).execute(p).await?.rows_affected());
     Ok(())
+}
+
+/// Drops receipts older than `before`, once no provider would deliver the same callback again;
+/// returns how many went.
+pub async fn prune_receipts(db: &Db, before: DateTime<Utc>) -> Result<u64> {
+    const SQL: &str = "DELETE FROM webhook_receipts WHERE received_at < $1";
+    Ok(on_db!(db, p => sqlx::query(SQL).bind(before).execute(p).await?.rows_affected()))
 }
 
 /// The message a provider id belongs to, and its status (webhooks name messages by the
