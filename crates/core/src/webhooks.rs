@@ -349,20 +349,24 @@ async fn on_twilio_inbound(r: &Receiver, params: &[(String, String)], side: Side
         return (StatusCode::BAD_REQUEST, "From is not a phone number").into_response();
     };
     let sid = get("MessageSid");
-    let recorded = channels::record_inbound(
-        &r.db,
-        channel.as_str(),
+    let body = get("Body");
+    let inbound = channels::NewInbound {
+        channel: channel.as_str(),
         provider,
-        Some(sid.as_str()).filter(|s| !s.is_empty()),
-        number.as_str(),
-        &get("Body"),
-        crate::store::now(),
-        side == Side::Sandbox,
-    )
-    .await;
-    match recorded {
-        // Twilio expects TwiML back; an empty response sends no reply.
-        Ok(_) => ([("content-type", "text/xml")], "<Response/>").into_response(),
+        provider_message_id: Some(sid.as_str()).filter(|s| !s.is_empty()),
+        from_address: number.as_str(),
+        body: &body,
+        received_at: crate::store::now(),
+        sandbox: side == Side::Sandbox,
+    };
+    // Twilio expects TwiML back; an empty response sends no reply.
+    record_inbound(r, &inbound, ([("content-type", "text/xml")], "<Response/>")).await
+}
+
+/// Stores an inbound message and answers `ok`, or 503 so that the provider delivers it again.
+async fn record_inbound(r: &Receiver, inbound: &channels::NewInbound<'_>, ok: impl IntoResponse) -> Response {
+    match channels::record_inbound(&r.db, inbound).await {
+        Ok(_) => ok.into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "inbound message could not be stored");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
@@ -411,24 +415,16 @@ async fn on_meta_event(r: &Receiver, body: &[u8], side: Side) -> Response {
         let answer = match event {
             MetaEvent::Status { wamid, report, .. } => apply(r, &["meta"], &wamid, &report).await,
             MetaEvent::Inbound { from_e164, text, at, wamid } => {
-                match channels::record_inbound(
-                    &r.db,
-                    Channel::Whatsapp.as_str(),
-                    "meta",
-                    Some(&wamid),
-                    &from_e164,
-                    &text,
-                    at,
-                    side == Side::Sandbox,
-                )
-                .await
-                {
-                    Ok(_) => StatusCode::NO_CONTENT.into_response(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "inbound message could not be stored");
-                        StatusCode::SERVICE_UNAVAILABLE.into_response()
-                    }
-                }
+                let inbound = channels::NewInbound {
+                    channel: Channel::Whatsapp.as_str(),
+                    provider: "meta",
+                    provider_message_id: Some(&wamid),
+                    from_address: &from_e164,
+                    body: &text,
+                    received_at: at,
+                    sandbox: side == Side::Sandbox,
+                };
+                record_inbound(r, &inbound, StatusCode::NO_CONTENT).await
             }
         };
         if answer.status().is_server_error() {

@@ -112,30 +112,32 @@ pub async fn templates(db: &Db) -> Result<Vec<TemplateRow>> {
     Ok(on_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await?))
 }
 
-/// Records a message a guardian sent us (idempotent per provider message id); `sandbox` when a
-/// simulator sent it.
-#[allow(clippy::too_many_arguments)]
-pub async fn record_inbound(
-    db: &Db,
-    channel: &str,
-    provider: &str,
-    provider_message_id: Option<&str>,
-    from_address: &str,
-    body: &str,
-    received_at: DateTime<Utc>,
-    sandbox: bool,
-) -> Result<bool> {
+/// A message a guardian sent us, as an inbound webhook reported it.
+#[derive(Debug, Clone)]
+pub struct NewInbound<'a> {
+    pub channel: &'a str,
+    pub provider: &'a str,
+    pub provider_message_id: Option<&'a str>,
+    pub from_address: &'a str,
+    pub body: &'a str,
+    pub received_at: DateTime<Utc>,
+    /// A simulator sent it (the sandbox's side of the console), not a real provider.
+    pub sandbox: bool,
+}
+
+/// Records a message a guardian sent us (idempotent per provider message id).
+pub async fn record_inbound(db: &Db, m: &NewInbound<'_>) -> Result<bool> {
     const SQL: &str = "INSERT INTO inbound_messages (id, channel, provider, provider_message_id, from_address, body, received_at, sandbox) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (provider, provider_message_id) DO NOTHING";
     let n = on_db!(db, p => sqlx::query(SQL)
         .bind(Uuid::now_v7())
-        .bind(channel)
-        .bind(provider)
-        .bind(provider_message_id)
-        .bind(from_address)
-        .bind(body)
-        .bind(received_at)
-        .bind(sandbox)
+        .bind(m.channel)
+        .bind(m.provider)
+        .bind(m.provider_message_id)
+        .bind(m.from_address)
+        .bind(m.body)
+        .bind(m.received_at)
+        .bind(m.sandbox)
         .execute(p)
         .await?
         .rows_affected());
