@@ -20,7 +20,7 @@
 //! | body | required, UTF-8, no length limit (none documented) |
 //! | transport | JSON bodies only (the form and GET variants the docs mention are not simulated); an `auth` field in the body is ignored, only the header counts |
 //! | faults | 429 (with `Retry-After` when set), 500 and 503, each with `{"statusCode":…,"message":…}` |
-//! | delivery status | Taqnyat has no poll and no callback; statuses exist only in the sandbox inbox: `scheduled` → `sent` → `delivered` after [`TaqnyatOptions::delivered_after`], or `undelivered` for a number ending `0003` or `0006`; `canceled` once deleted |
+//! | delivery status | Taqnyat has no poll and no callback; statuses exist only in the sandbox inbox: `scheduled` → `sent` → `delivered` after [`TaqnyatOptions::delivered_after`], or `undelivered` for a number ending `0003` or `0006`; `cancelled` once deleted (the inbox's own words, Wasel's spelling) |
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -102,7 +102,7 @@ pub struct SimMessage {
     pub to: String,
     pub sender: String,
     pub body: String,
-    /// `scheduled`, `sent`, `delivered`, `undelivered` or `canceled` (the inbox's own; Taqnyat reports none).
+    /// `scheduled`, `sent`, `delivered`, `undelivered` or `cancelled` (the inbox's own, in Wasel's words; Taqnyat reports none).
     pub status: String,
     pub num_segments: u32,
     pub date_created: DateTime<Utc>,
@@ -250,7 +250,7 @@ impl Record {
     /// The inbox status is derived from the clock, so no timer is needed.
     fn status(&self, now: DateTime<Utc>, delivered_after: TimeDelta) -> &'static str {
         if self.canceled {
-            return "canceled";
+            return "cancelled";
         }
         let start = self.scheduled_at.map_or(self.date_created, |at| at.max(self.date_created));
         if now < start {
@@ -701,6 +701,6 @@ mod tests {
         rec.fails = true;
         assert_eq!(rec.status(now + TimeDelta::seconds(11), after), "undelivered");
         rec.canceled = true;
-        assert_eq!(rec.status(now, after), "canceled");
+        assert_eq!(rec.status(now, after), "cancelled");
     }
 }

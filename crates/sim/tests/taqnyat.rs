@@ -66,7 +66,7 @@ impl Harness {
     async fn wait_final(&self) -> Vec<wasel_sim::taqnyat::SimMessage> {
         for _ in 0..200 {
             let inbox = self.sim.taqnyat().messages();
-            if inbox.iter().all(|m| matches!(m.status.as_str(), "delivered" | "undelivered" | "canceled")) {
+            if inbox.iter().all(|m| matches!(m.status.as_str(), "delivered" | "undelivered" | "cancelled")) {
                 return inbox;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -308,7 +308,7 @@ async fn a_scheduled_message_can_be_deleted_and_its_cost_comes_back() {
     let (status, json) = h.delete_scheduled(&json!({"deleteId": "100"})).await;
     assert_eq!(status, 200, "{json}");
     assert_eq!(json, json!({"statusCode": 200, "message": "Deleted"}));
-    assert!(h.sim.taqnyat().messages().iter().all(|m| m.status == "canceled"));
+    assert!(h.sim.taqnyat().messages().iter().all(|m| m.status == "cancelled"));
     assert_eq!(h.sim.taqnyat().balance_milli_sar(), before);
 
     let (status, json) = h.delete_scheduled(&json!({"deleteKey": 100})).await;

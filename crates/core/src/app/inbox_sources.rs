@@ -85,8 +85,7 @@ fn twilio_whatsapp(v: &serde_json::Value) -> Option<InboxItem> {
 fn taqnyat(v: &serde_json::Value) -> Option<InboxItem> {
     let m: wasel_sim::taqnyat::SimMessage = parse(v)?;
     Some(InboxItem {
-        // Taqnyat spells it the American way.
-        status: if m.status == "canceled" { "cancelled".into() } else { m.status },
+        status: m.status,
         text: m.body,
         from: Some(m.sender),
         ..item(Channel::Sms, "taqnyat", m.id, format!("+{}", m.to), m.date_created)
