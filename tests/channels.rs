@@ -11,6 +11,18 @@ use wasel_core::Wasel;
 use wasel_core::api::{AttachmentInput, InboundInput, MessageView, SendMessageInput, TemplateFill};
 use wasel_core::domain::{Channel, MessageStatus};
 
+/// Real-credential Taqnyat, pointed at the simulator (a test stand-in for api.taqnyat.sa).
+fn taqnyat_on(sim: &str) -> wasel_core::api::ProviderInput {
+    wasel_tests::provider_input(
+        "taqnyat",
+        &[
+            ("token", wasel_sim::taqnyat::SANDBOX_BEARER_TOKEN),
+            ("sender", wasel_sim::taqnyat::SANDBOX_SENDER),
+            ("base_url", sim),
+        ],
+    )
+}
+
 fn input(channel: Channel, to: &str, body: &str) -> SendMessageInput {
     SendMessageInput {
         channel,
@@ -377,27 +389,8 @@ async fn a_configured_provider_takes_its_channel_live_while_the_others_stay_in_t
         let wasel = wasel_tests::open(&db).await;
         wasel.start_background();
         let sim = wasel.simulators().unwrap().base_url();
-        // Real-credential Taqnyat, pointed at the simulator (as a test stand-in for api.taqnyat.sa).
-        let fields = [
-            ("token", wasel_sim::taqnyat::SANDBOX_BEARER_TOKEN),
-            ("sender", wasel_sim::taqnyat::SANDBOX_SENDER),
-            ("base_url", sim.as_str()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        let saved = wasel
-            .save_provider(
-                wasel_core::api::ProviderInput {
-                    id: "taqnyat".into(),
-                    fields,
-                    rate_per_sec: Some(5),
-                    unit_price_halalas: None,
-                },
-                "test",
-            )
-            .await
-            .unwrap();
+        let taqnyat = wasel_core::api::ProviderInput { rate_per_sec: Some(5), ..taqnyat_on(&sim) };
+        let saved = wasel.save_provider(taqnyat, "test").await.unwrap();
         let taqnyat = saved.iter().find(|p| p.id == "taqnyat").unwrap();
         assert!(taqnyat.configured && taqnyat.rate_per_sec == 5);
         // The token went to the keychain; the settings table holds only its reference.
@@ -435,19 +428,17 @@ async fn a_simulated_reply_opens_only_the_sandbox_whatsapp_window_not_a_live_one
         // A live Meta account (the simulator stands in for graph.facebook.com) whose app secret
         // is its own: the sandbox simulator cannot sign for it.
         let d = wasel_sim::meta::MetaOptions::default();
-        let fields = [
-            ("phone_number_id", d.phone_number_id.as_str()),
-            ("waba_id", d.waba_id.as_str()),
-            ("access_token", d.access_token.as_str()),
-            ("app_secret", "live-app-secret-for-tests"),
-            ("verify_token", "live-verify-token-for-tests"),
-            ("base_url", sim.as_str()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        let meta =
-            wasel_core::api::ProviderInput { id: "meta".into(), fields, rate_per_sec: None, unit_price_halalas: None };
+        let meta = wasel_tests::provider_input(
+            "meta",
+            &[
+                ("phone_number_id", &d.phone_number_id),
+                ("waba_id", &d.waba_id),
+                ("access_token", &d.access_token),
+                ("app_secret", "live-app-secret-for-tests"),
+                ("verify_token", "live-verify-token-for-tests"),
+                ("base_url", &sim),
+            ],
+        );
         wasel.save_provider(meta, "test").await.unwrap();
         let reply = InboundInput {
             channel: Channel::Whatsapp,
@@ -568,20 +559,7 @@ async fn our_own_rate_limit_delays_messages_without_using_up_their_attempts() {
     let db = wasel_tests::databases().await.remove(0);
     let wasel = wasel_tests::open(&db).await;
     let sim = wasel.simulators().unwrap().base_url();
-    let fields = [
-        ("token", wasel_sim::taqnyat::SANDBOX_BEARER_TOKEN),
-        ("sender", wasel_sim::taqnyat::SANDBOX_SENDER),
-        ("base_url", sim.as_str()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    let limited = wasel_core::api::ProviderInput {
-        id: "taqnyat".into(),
-        fields,
-        rate_per_sec: Some(1),
-        unit_price_halalas: None,
-    };
+    let limited = wasel_core::api::ProviderInput { rate_per_sec: Some(1), ..taqnyat_on(&sim) };
     wasel.save_provider(limited, "test").await.unwrap();
     wasel.start_background();
     // Eight at once through an account allowed one a second: most wait their turn in the queue.

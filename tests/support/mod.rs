@@ -71,16 +71,23 @@ pub async fn open_on_sim(db: &TestDb, sandbox_url: &str) -> Wasel {
     open_full(db, memory_secrets(), Duration::from_secs(60), Some(sandbox_url.to_owned())).await
 }
 
+/// A provider's fields for `save_provider`, as Settings → Providers would send them.
+pub fn provider_input(id: &str, fields: &[(&str, &str)]) -> wasel_core::api::ProviderInput {
+    wasel_core::api::ProviderInput {
+        id: id.to_owned(),
+        fields: fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        rate_per_sec: None,
+        unit_price_halalas: None,
+    }
+}
+
 /// Real-credential Twilio fields for `save_provider`, sent to `base_url` (a simulator standing in).
 pub fn twilio_provider(sid: &str, token: &str, base_url: Option<&str>) -> wasel_core::api::ProviderInput {
-    let mut fields: std::collections::BTreeMap<String, String> =
-        [("account_sid", sid), ("auth_token", token), ("from", "WASEL")]
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .into();
+    let mut input = provider_input("twilio", &[("account_sid", sid), ("auth_token", token), ("from", "WASEL")]);
     if let Some(url) = base_url {
-        fields.insert("base_url".into(), url.to_owned());
+        input.fields.insert("base_url".into(), url.to_owned());
     }
-    wasel_core::api::ProviderInput { id: "twilio".into(), fields, rate_per_sec: None, unit_price_halalas: None }
+    input
 }
 
 pub async fn open_full(db: &TestDb, secrets: SharedSecrets, lease: Duration, sandbox_url: Option<String>) -> Wasel {
