@@ -44,13 +44,13 @@ fn input(channel: Channel, to: &str, body: &str) -> SendMessageInput {
 }
 
 async fn wait(wasel: &Wasel, m: &MessageView, statuses: &[MessageStatus]) -> MessageView {
-    wasel.wait_for(&m.id, statuses, Duration::from_secs(20)).await.unwrap()
+    wasel.messaging().wait_for(&m.id, statuses, Duration::from_secs(20)).await.unwrap()
 }
 
 const FINAL: [MessageStatus; 3] = [MessageStatus::Delivered, MessageStatus::Read, MessageStatus::Failed];
 
 async fn guardian(wasel: &Wasel, phone: &str) -> wasel_core::api::GuardianView {
-    wasel.list_guardians().await.unwrap().into_iter().find(|g| g.phone == phone).unwrap()
+    wasel.messaging().list_guardians().await.unwrap().into_iter().find(|g| g.phone == phone).unwrap()
 }
 
 #[tokio::test]
@@ -61,7 +61,7 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
         let noura = guardian(&wasel, "+966555001201").await;
 
         // WhatsApp: an approved template through Meta (first in the order), read receipt by webhook.
-        let templates = wasel.whatsapp_templates().await.unwrap();
+        let templates = wasel.providers().whatsapp_templates().await.unwrap();
         assert!(templates.iter().any(|t| t.provider == "meta" && t.name == "appointment_reminder"), "{}", db.name);
         let mut wa = input(Channel::Whatsapp, "0555001201", "");
         wa.template = Some(TemplateFill {
@@ -69,18 +69,22 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
             language: "ar".into(),
             params: vec!["ريم".into(), "الأحد".into(), "10:30".into()],
         });
-        let preview = wasel.preview_message(&wa).await.unwrap();
+        let preview = wasel.messaging().preview_message(&wa).await.unwrap();
         assert!(preview.problems.is_empty(), "{:?}", preview.problems);
         assert!(preview.rendered.as_deref().unwrap().contains("ريم"));
-        let sent = wasel.send_message(wa, Some("test")).await.unwrap().remove(0);
+        let sent = wasel.messaging().send_message(wa, Some("test")).await.unwrap().remove(0);
         let done = wait(&wasel, &sent, &[MessageStatus::Read, MessageStatus::Failed]).await;
         assert_eq!((done.status, done.provider.as_deref()), (MessageStatus::Read, Some("meta")), "{}", db.name);
 
         // WhatsApp free text: refused outside the window, allowed once the guardian wrote.
         let free = input(Channel::Whatsapp, "0555001202", "شكرًا لتواصلكم");
-        assert_eq!(wasel.send_message(free.clone(), None).await.unwrap_err().code(), "whatsapp.outside_window");
+        assert_eq!(
+            wasel.messaging().send_message(free.clone(), None).await.unwrap_err().code(),
+            "whatsapp.outside_window"
+        );
         wasel
-            .simulate_reply(InboundInput {
+            .sandbox_inbox()
+            .reply(InboundInput {
                 channel: Channel::Whatsapp,
                 from: "0555001202".into(),
                 text: "متى الموعد؟".into(),
@@ -90,7 +94,7 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
             .unwrap();
         let window = tokio::time::timeout(Duration::from_secs(10), async {
             loop {
-                let w = wasel.whatsapp_window("+966555001202").await.unwrap();
+                let w = wasel.messaging().whatsapp_window("+966555001202").await.unwrap();
                 if w.open {
                     return w;
                 }
@@ -100,7 +104,7 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
         .await
         .expect("the inbound webhook opens the window");
         assert!(window.closes_at.is_some());
-        let free_sent = wasel.send_message(free, None).await.unwrap().remove(0);
+        let free_sent = wasel.messaging().send_message(free, None).await.unwrap().remove(0);
         assert_ne!(wait(&wasel, &free_sent, &FINAL).await.status, MessageStatus::Failed);
 
         // Email with an Arabic subject and a PDF attachment.
@@ -114,7 +118,7 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
             content_type: "application/pdf".into(),
             data_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
         });
-        let mail = wasel.send_message(email, None).await.unwrap().remove(0);
+        let mail = wasel.messaging().send_message(email, None).await.unwrap().remove(0);
         let mail = wait(&wasel, &mail, &[MessageStatus::Sent, MessageStatus::Failed]).await;
         assert_eq!(mail.status, MessageStatus::Sent, "{:?}", mail.error);
         assert_eq!(mail.to, "noura.alharbi@example.com");
@@ -125,7 +129,7 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
         push.subject = Some("واصل".into());
         push.subject_en = Some("Wasel".into());
         push.body_en = Some("Your appointment is confirmed".into());
-        let pushes = wasel.send_message(push, None).await.unwrap();
+        let pushes = wasel.messaging().send_message(push, None).await.unwrap();
         assert_eq!(pushes.len(), 2);
         // Each device in its own language: the Arabic phone, the English iPad.
         let mut bodies: Vec<_> = pushes.iter().map(|p| p.body.as_str()).collect();
@@ -137,17 +141,21 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
         }
 
         // Voice: answered → delivered; a number the simulator keeps busy → failed with "busy".
-        let call =
-            wasel.send_message(input(Channel::Voice, "0555001201", "موعدكم غدًا الساعة العاشرة"), None).await.unwrap();
+        let call = wasel
+            .messaging()
+            .send_message(input(Channel::Voice, "0555001201", "موعدكم غدًا الساعة العاشرة"), None)
+            .await
+            .unwrap();
         let call = wait(&wasel, &call[0], &FINAL).await;
         assert_eq!(call.status, MessageStatus::Delivered, "{}: {:?}", db.name, call.error);
-        let busy = wasel.send_message(input(Channel::Voice, "0555000001", "موعدكم غدًا"), None).await.unwrap();
+        let busy =
+            wasel.messaging().send_message(input(Channel::Voice, "0555000001", "موعدكم غدًا"), None).await.unwrap();
         let busy = wait(&wasel, &busy[0], &FINAL).await;
         assert_eq!(busy.status, MessageStatus::Failed);
         assert_eq!(busy.error.unwrap().params.get("code").map(String::as_str), Some("busy"));
 
         // The sandbox inbox shows what each recipient saw.
-        let inbox = wasel.sandbox_inbox(None).await.unwrap();
+        let inbox = wasel.sandbox_inbox().list(None).await.unwrap();
         for channel in [Channel::Whatsapp, Channel::Email, Channel::Push, Channel::Voice] {
             assert!(inbox.iter().any(|i| i.channel == channel), "{channel:?} missing from the inbox");
         }
@@ -162,6 +170,7 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
 
         // The channel filter of the message list.
         let voice_only = wasel
+            .messaging()
             .list_messages(wasel_core::api::MessageFilter { channel: Some(Channel::Voice), ..Default::default() })
             .await
             .unwrap();
@@ -177,10 +186,13 @@ async fn compose_refuses_bad_input_per_channel_with_its_code() {
         let noura = guardian(&wasel, "+966555001201").await;
         let code = |r: wasel_core::Result<Vec<MessageView>>| r.unwrap_err().code();
 
-        assert_eq!(code(wasel.send_message(input(Channel::Email, "not-an-address", "x"), None).await), "email.invalid");
+        assert_eq!(
+            code(wasel.messaging().send_message(input(Channel::Email, "not-an-address", "x"), None).await),
+            "email.invalid"
+        );
         let mut no_subject = input(Channel::Email, "guardian@example.com", "x");
         no_subject.subject = Some("  ".into());
-        assert_eq!(code(wasel.send_message(no_subject, None).await), "subject.required");
+        assert_eq!(code(wasel.messaging().send_message(no_subject, None).await), "subject.required");
         let mut big = input(Channel::Email, "guardian@example.com", "x");
         big.subject = Some("s".into());
         big.attachments.push(AttachmentInput {
@@ -188,29 +200,32 @@ async fn compose_refuses_bad_input_per_channel_with_its_code() {
             content_type: "application/pdf".into(),
             data_base64: base64::engine::general_purpose::STANDARD.encode(vec![0u8; 11 * 1024 * 1024]),
         });
-        assert_eq!(code(wasel.send_message(big, None).await), "attachment.too_large");
+        assert_eq!(code(wasel.messaging().send_message(big, None).await), "attachment.too_large");
 
         let mut pending = input(Channel::Whatsapp, "0555001201", "");
         pending.template = Some(TemplateFill { name: "payment_due".into(), language: "ar".into(), params: vec![] });
-        assert_eq!(code(wasel.send_message(pending, None).await), "template.not_approved");
+        assert_eq!(code(wasel.messaging().send_message(pending, None).await), "template.not_approved");
         let mut few = input(Channel::Whatsapp, "0555001201", "");
         few.template = Some(TemplateFill {
             name: "appointment_reminder".into(),
             language: "ar".into(),
             params: vec!["ريم".into()],
         });
-        assert_eq!(code(wasel.send_message(few, None).await), "template.params");
+        assert_eq!(code(wasel.messaging().send_message(few, None).await), "template.params");
 
         let mut push = input(Channel::Push, "", "x");
         push.subject = Some("t".into());
-        assert_eq!(code(wasel.send_message(push.clone(), None).await), "push.guardian_required");
+        assert_eq!(code(wasel.messaging().send_message(push.clone(), None).await), "push.guardian_required");
         push.subject = None;
         push.guardian_id = Some(noura.id.clone());
-        assert_eq!(code(wasel.send_message(push, None).await), "title.required");
+        assert_eq!(code(wasel.messaging().send_message(push, None).await), "title.required");
 
-        assert_eq!(code(wasel.send_message(input(Channel::Voice, "0112345678", "x"), None).await), "phone.not_mobile");
+        assert_eq!(
+            code(wasel.messaging().send_message(input(Channel::Voice, "0112345678", "x"), None).await),
+            "phone.not_mobile"
+        );
         // Nothing was written by any of them.
-        assert!(wasel.list_messages(Default::default()).await.unwrap().is_empty(), "{}", db.name);
+        assert!(wasel.messaging().list_messages(Default::default()).await.unwrap().is_empty(), "{}", db.name);
     }
 }
 
@@ -220,14 +235,14 @@ async fn a_dead_push_token_disables_the_device() {
         let wasel = wasel_tests::open(&db).await;
         wasel.start_background();
         let khalid = guardian(&wasel, "+966555001202").await;
-        let device = wasel.guardian_devices(&khalid.id).await.unwrap().remove(0);
+        let device = wasel.messaging().guardian_devices(&khalid.id).await.unwrap().remove(0);
         let token =
             wasel_core::store::queries::channels::devices_of(wasel.db(), uuid::Uuid::parse_str(&khalid.id).unwrap())
                 .await
                 .unwrap()
                 .remove(0)
                 .token;
-        let sim = wasel.simulators().unwrap().base_url();
+        let sim = wasel_sandbox::simulators(&wasel).unwrap().base_url();
         reqwest::Client::new()
             .delete(format!("{sim}/_sim/fcm/devices/{token}"))
             .send()
@@ -239,14 +254,14 @@ async fn a_dead_push_token_disables_the_device() {
         let mut push = input(Channel::Push, "", "x");
         push.guardian_id = Some(khalid.id.clone());
         push.subject = Some("t".into());
-        let sent = wasel.send_message(push.clone(), None).await.unwrap().remove(0);
+        let sent = wasel.messaging().send_message(push.clone(), None).await.unwrap().remove(0);
         let done = wait(&wasel, &sent, &FINAL).await;
         assert_eq!(done.status, MessageStatus::Failed);
-        assert_eq!(done.error.unwrap().code, "provider.unreachable");
-        let after = wasel.guardian_devices(&khalid.id).await.unwrap();
+        assert_eq!(done.error.unwrap().code, "recipient.device_unregistered");
+        let after = wasel.messaging().guardian_devices(&khalid.id).await.unwrap();
         assert!(after.iter().find(|d| d.id == device.id).unwrap().disabled, "{}", db.name);
         // Khalid has no other device: the next push is refused before anything is written.
-        assert_eq!(wasel.send_message(push, None).await.unwrap_err().code(), "push.no_devices");
+        assert_eq!(wasel.messaging().send_message(push, None).await.unwrap_err().code(), "push.no_devices");
         wasel.stop().await;
     }
 }
@@ -256,11 +271,11 @@ async fn providers_are_listed_checked_and_reordered() {
     for db in wasel_tests::databases().await {
         let wasel = wasel_tests::open(&db).await;
         wasel.start_background();
-        let providers = wasel.list_providers().await.unwrap();
+        let providers = wasel.providers().list_providers().await.unwrap();
         assert_eq!(providers.len(), 9);
         for p in &providers {
             assert!(!p.configured, "{} has no real credentials", p.id);
-            let check = wasel.test_provider(&p.id).await.unwrap();
+            let check = wasel.providers().test_provider(&p.id).await.unwrap();
             assert!(check.sandbox);
             match p.id.as_str() {
                 "msegat" => assert_eq!(check.error.unwrap().code, "provider.check_unsupported"),
@@ -269,19 +284,20 @@ async fn providers_are_listed_checked_and_reordered() {
         }
         // Twilio first for WhatsApp: a template now goes through Twilio's Content API.
         let view = wasel
+            .providers()
             .set_failover_order(Channel::Whatsapp, vec!["twilio_whatsapp".into(), "meta".into()], "test")
             .await
             .unwrap();
         let first = view.iter().find(|p| p.channel == Channel::Whatsapp && p.position == 0).unwrap();
         assert_eq!(first.id, "twilio_whatsapp");
-        wasel.refresh_whatsapp_templates().await.unwrap();
+        wasel.providers().refresh_whatsapp_templates().await.unwrap();
         let mut wa = input(Channel::Whatsapp, "0555001203", "");
         wa.template = Some(TemplateFill {
             name: "appointment_reminder".into(),
             language: "en".into(),
             params: vec!["Leen".into(), "Sunday".into(), "10:30".into()],
         });
-        let sent = wasel.send_message(wa, None).await.unwrap().remove(0);
+        let sent = wasel.messaging().send_message(wa, None).await.unwrap().remove(0);
         let done = wait(&wasel, &sent, &[MessageStatus::Delivered, MessageStatus::Read, MessageStatus::Failed]).await;
         assert_eq!(done.provider.as_deref(), Some("twilio_whatsapp"), "{:?}", done.error);
         assert_ne!(done.status, MessageStatus::Failed, "{:?}", done.error);
@@ -294,8 +310,10 @@ async fn providers_are_listed_checked_and_reordered() {
             rate_per_sec: None,
             unit_price_halalas: None,
         };
-        assert_eq!(wasel.save_provider(bad, "test").await.unwrap_err().code(), "credentials.from_invalid");
-        assert!(!wasel.list_providers().await.unwrap().iter().find(|p| p.id == "taqnyat").unwrap().configured);
+        assert_eq!(wasel.providers().save_provider(bad, "test").await.unwrap_err().code(), "credentials.from_invalid");
+        assert!(
+            !wasel.providers().list_providers().await.unwrap().iter().find(|p| p.id == "taqnyat").unwrap().configured
+        );
         wasel.stop().await;
     }
 }
@@ -306,7 +324,7 @@ async fn the_cost_is_estimated_before_sending_from_the_providers_price() {
     let wasel = wasel_tests::open(&db).await;
     // 71 Arabic characters: two UCS-2 segments.
     let long = "ت".repeat(71);
-    let preview = wasel.preview_message(&input(Channel::Sms, "0555001234", &long)).await.unwrap();
+    let preview = wasel.messaging().preview_message(&input(Channel::Sms, "0555001234", &long)).await.unwrap();
     let cost = preview.cost.unwrap();
     assert_eq!((cost.provider.as_str(), cost.units, cost.currency.as_str()), ("twilio", 2, "SAR"));
     assert_eq!(cost.total_halalas, 2 * cost.unit_price_halalas);
@@ -317,18 +335,18 @@ async fn the_cost_is_estimated_before_sending_from_the_providers_price() {
         rate_per_sec: None,
         unit_price_halalas: Some(6),
     };
-    wasel.save_provider(input_price, "test").await.unwrap();
-    let preview = wasel.preview_message(&input(Channel::Sms, "0555001234", &long)).await.unwrap();
+    wasel.providers().save_provider(input_price, "test").await.unwrap();
+    let preview = wasel.messaging().preview_message(&input(Channel::Sms, "0555001234", &long)).await.unwrap();
     assert_eq!(preview.cost.unwrap().total_halalas, 12);
     let order = vec!["taqnyat".to_owned(), "twilio".to_owned(), "msegat".to_owned()];
-    wasel.set_failover_order(Channel::Sms, order, "test").await.unwrap();
-    let preview = wasel.preview_message(&input(Channel::Sms, "0555001234", "short")).await.unwrap();
+    wasel.providers().set_failover_order(Channel::Sms, order, "test").await.unwrap();
+    let preview = wasel.messaging().preview_message(&input(Channel::Sms, "0555001234", "short")).await.unwrap();
     let cost = preview.cost.unwrap();
     assert_eq!((cost.provider.as_str(), cost.units, cost.total_halalas), ("taqnyat", 1, cost.unit_price_halalas));
 }
 
 #[tokio::test]
-async fn forged_and_replayed_callbacks_are_refused() {
+async fn forged_callbacks_are_refused_and_signed_redeliveries_acknowledged() {
     let db = wasel_tests::databases().await.remove(0);
     let wasel = wasel_tests::open(&db).await;
     let hooks = wasel.webhook_url().unwrap();
@@ -343,12 +361,31 @@ async fn forged_and_replayed_callbacks_are_refused() {
     assert_eq!(answer.status(), 403);
     let answer = http.post(&url).form(&params).send().await.unwrap();
     assert_eq!(answer.status(), 403, "no signature at all");
-    // Rightly signed: taken once, refused the second time.
+    // Rightly signed: taken once; a redelivery (the provider missed our answer) is answered the
+    // same way, so Twilio records no error.
     let good = wasel_core::webhooks::twilio_signature(wasel_sim::twilio::SANDBOX_AUTH_TOKEN, &url, &params);
     let first = http.post(&url).header("X-Twilio-Signature", &good).form(&params).send().await.unwrap();
-    assert!(first.status().is_success(), "{}", first.status());
-    let replay = http.post(&url).header("X-Twilio-Signature", &good).form(&params).send().await.unwrap();
-    assert_eq!(replay.status(), 409);
+    assert_eq!(first.status(), 204);
+    let again = http.post(&url).header("X-Twilio-Signature", &good).form(&params).send().await.unwrap();
+    assert_eq!(again.status(), 204);
+    // Twilio's own validator also accepts the URL with its default port written out.
+    let https = wasel_core::webhooks::receiver(&wasel, "https://hub.example.sa".into());
+    let path = wasel_core::webhooks::TWILIO_STATUS_PATH;
+    let params443 =
+        vec![("MessageSid".to_owned(), "SM443".to_owned()), ("MessageStatus".to_owned(), "delivered".to_owned())];
+    let body443: String = params443.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    for (signed_url, expected) in
+        [(format!("https://hub.example.sa:443{path}"), 204), (format!("https://hub.example.sa:8443{path}"), 403)]
+    {
+        let signature =
+            wasel_core::webhooks::twilio_signature(wasel_sim::twilio::SANDBOX_AUTH_TOKEN, &signed_url, &params443);
+        let delivery = wasel_core::webhooks::Delivery {
+            path_and_query: path,
+            signature: Some(&signature),
+            body: body443.as_bytes(),
+        };
+        assert_eq!(https.twilio_status(delivery).await.status, expected, "{signed_url}");
+    }
 
     // Meta: wrong signature; replay; verification handshake with a wrong token.
     let meta_url = format!("{hooks}{}", wasel_core::webhooks::META_PATH);
@@ -364,8 +401,9 @@ async fn forged_and_replayed_callbacks_are_refused() {
     let signature = wasel_sim::meta::meta_signature(wasel_sim::meta::SANDBOX_APP_SECRET, body.as_bytes());
     let ok = http.post(&meta_url).header("X-Hub-Signature-256", &signature).body(body.clone()).send().await.unwrap();
     assert!(ok.status().is_success(), "{}", ok.status());
-    let replay = http.post(&meta_url).header("X-Hub-Signature-256", &signature).body(body).send().await.unwrap();
-    assert_eq!(replay.status(), 409);
+    // Meta retries anything but 200 for days and may turn the subscription off.
+    let again = http.post(&meta_url).header("X-Hub-Signature-256", &signature).body(body).send().await.unwrap();
+    assert_eq!(again.status(), 200);
     let challenge = http
         .get(format!("{meta_url}?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=42"))
         .send()
@@ -388,9 +426,9 @@ async fn a_configured_provider_takes_its_channel_live_while_the_others_stay_in_t
     for db in wasel_tests::databases().await {
         let wasel = wasel_tests::open(&db).await;
         wasel.start_background();
-        let sim = wasel.simulators().unwrap().base_url();
+        let sim = wasel_sandbox::simulators(&wasel).unwrap().base_url();
         let taqnyat = wasel_core::api::ProviderInput { rate_per_sec: Some(5), ..taqnyat_on(&sim) };
-        let saved = wasel.save_provider(taqnyat, "test").await.unwrap();
+        let saved = wasel.providers().save_provider(taqnyat, "test").await.unwrap();
         let taqnyat = saved.iter().find(|p| p.id == "taqnyat").unwrap();
         assert!(taqnyat.configured && taqnyat.rate_per_sec == 5);
         // The token went to the keychain; the settings table holds only its reference.
@@ -404,16 +442,19 @@ async fn a_configured_provider_takes_its_channel_live_while_the_others_stay_in_t
         };
         assert!(settings.iter().all(|(_, v)| !v.contains(wasel_sim::taqnyat::SANDBOX_BEARER_TOKEN)), "{}", db.name);
 
-        let sms = wasel.send_message(input(Channel::Sms, "0555001299", "live"), None).await.unwrap().remove(0);
+        let sms =
+            wasel.messaging().send_message(input(Channel::Sms, "0555001299", "live"), None).await.unwrap().remove(0);
         assert!(!sms.sandbox);
         let sms = wait(&wasel, &sms, &[MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Failed]).await;
         assert_eq!(sms.provider.as_deref(), Some("taqnyat"), "{:?}", sms.error);
-        let voice = wasel.send_message(input(Channel::Voice, "0555001299", "تجربة"), None).await.unwrap().remove(0);
+        let voice =
+            wasel.messaging().send_message(input(Channel::Voice, "0555001299", "تجربة"), None).await.unwrap().remove(0);
         assert!(voice.sandbox, "no voice provider is configured: the call stays in the sandbox");
 
         // Forgetting it sends SMS back to the sandbox.
-        wasel.clear_provider("taqnyat", "test").await.unwrap();
-        let again = wasel.send_message(input(Channel::Sms, "0555001298", "sandbox"), None).await.unwrap().remove(0);
+        wasel.providers().clear_provider("taqnyat", "test").await.unwrap();
+        let again =
+            wasel.messaging().send_message(input(Channel::Sms, "0555001298", "sandbox"), None).await.unwrap().remove(0);
         assert!(again.sandbox);
         wasel.stop().await;
     }
@@ -424,7 +465,7 @@ async fn a_simulated_reply_opens_only_the_sandbox_whatsapp_window_not_a_live_one
     for db in wasel_tests::databases().await {
         let wasel = wasel_tests::open(&db).await;
         wasel.start_background();
-        let sim = wasel.simulators().unwrap().base_url();
+        let sim = wasel_sandbox::simulators(&wasel).unwrap().base_url();
         // A live Meta account (the simulator stands in for graph.facebook.com) whose app secret
         // is its own: the sandbox simulator cannot sign for it.
         let d = wasel_sim::meta::MetaOptions::default();
@@ -439,14 +480,14 @@ async fn a_simulated_reply_opens_only_the_sandbox_whatsapp_window_not_a_live_one
                 ("base_url", &sim),
             ],
         );
-        wasel.save_provider(meta, "test").await.unwrap();
+        wasel.providers().save_provider(meta, "test").await.unwrap();
         let reply = InboundInput {
             channel: Channel::Whatsapp,
             from: "0555001277".into(),
             text: "وصلت الرسالة".into(),
             provider: Some("meta".into()),
         };
-        wasel.simulate_reply(reply).await.unwrap();
+        wasel.sandbox_inbox().reply(reply).await.unwrap();
         let count = "SELECT COUNT(*) FROM inbound_messages";
         tokio::time::timeout(Duration::from_secs(10), async {
             loop {
@@ -460,16 +501,19 @@ async fn a_simulated_reply_opens_only_the_sandbox_whatsapp_window_not_a_live_one
         })
         .await
         .expect("the simulator's reply reaches the webhook and is recorded");
-        let live = wasel.whatsapp_window("+966555001277").await.unwrap();
+        let live = wasel.messaging().whatsapp_window("+966555001277").await.unwrap();
         assert!(!live.open && live.last_inbound_at.is_none(), "{}: {live:?}", db.name);
         let free = input(Channel::Whatsapp, "0555001277", "شكرًا، نراكم غدًا");
-        assert_eq!(wasel.send_message(free.clone(), None).await.unwrap_err().code(), "whatsapp.outside_window");
+        assert_eq!(
+            wasel.messaging().send_message(free.clone(), None).await.unwrap_err().code(),
+            "whatsapp.outside_window"
+        );
 
         // Back in the sandbox, the same reply is what the sandbox number's family wrote.
-        wasel.clear_provider("meta", "test").await.unwrap();
-        let sandbox = wasel.whatsapp_window("+966555001277").await.unwrap();
+        wasel.providers().clear_provider("meta", "test").await.unwrap();
+        let sandbox = wasel.messaging().whatsapp_window("+966555001277").await.unwrap();
         assert!(sandbox.open, "{}: {sandbox:?}", db.name);
-        assert!(wasel.send_message(free, None).await.unwrap()[0].sandbox);
+        assert!(wasel.messaging().send_message(free, None).await.unwrap()[0].sandbox);
         wasel.stop().await;
     }
 }
@@ -479,7 +523,7 @@ async fn wasel_serve_checks_signatures_against_its_public_url() {
     let db = wasel_tests::databases().await.remove(0);
     let wasel = wasel_tests::open(&db).await;
     // Behind a TLS proxy: providers call and sign https://hub.example.sa/…, we listen on loopback.
-    let local = wasel.serve_webhooks("127.0.0.1:0", "https://hub.example.sa").await.unwrap();
+    let local = wasel_server::serve(&wasel, "127.0.0.1:0", "https://hub.example.sa").await.unwrap();
     let params =
         vec![("MessageSid".to_owned(), "SM9".to_owned()), ("MessageStatus".to_owned(), "delivered".to_owned())];
     let path = wasel_core::webhooks::TWILIO_STATUS_PATH;
@@ -495,7 +539,7 @@ async fn wasel_serve_checks_signatures_against_its_public_url() {
     assert_eq!(refused.status(), 403);
     // A public URL that providers cannot sign for safely is refused.
     assert_eq!(
-        wasel.serve_webhooks("127.0.0.1:0", "http://hub.example.sa").await.unwrap_err().code(),
+        wasel_server::serve(&wasel, "127.0.0.1:0", "http://hub.example.sa").await.unwrap_err().code(),
         "webhooks.public_url_invalid"
     );
 }
@@ -515,13 +559,17 @@ async fn a_delivery_that_could_not_be_processed_is_taken_when_the_provider_retri
     sqlx::query("ALTER TABLE messages RENAME TO messages_away").execute(pool).await.unwrap();
     assert_eq!(post().await.unwrap().status(), 503);
     sqlx::query("ALTER TABLE messages_away RENAME TO messages").execute(pool).await.unwrap();
-    // Twilio sends the same delivery again: it is processed, not refused as a replay.
+    // Twilio sends the same delivery again: it is processed, not acknowledged unprocessed.
     assert!(post().await.unwrap().status().is_success());
-    assert_eq!(post().await.unwrap().status(), 409, "now it has been processed once");
+    // Once processed, a redelivery is acknowledged and applies nothing: it does not even read the
+    // messages, which are away again.
+    sqlx::query("ALTER TABLE messages RENAME TO messages_away").execute(pool).await.unwrap();
+    assert_eq!(post().await.unwrap().status(), 204, "a processed delivery, redelivered");
+    sqlx::query("ALTER TABLE messages_away RENAME TO messages").execute(pool).await.unwrap();
 }
 
 #[tokio::test]
-async fn webhook_receipts_past_their_retention_are_pruned_and_recent_ones_still_refuse_replays() {
+async fn webhook_receipts_past_their_retention_are_pruned_and_recent_ones_still_recognise_redeliveries() {
     for db in wasel_tests::databases().await {
         let wasel = wasel_tests::open(&db).await;
         let hooks = wasel.webhook_url().unwrap();
@@ -549,8 +597,13 @@ async fn webhook_receipts_past_their_retention_are_pruned_and_recent_ones_still_
         wasel.dispatcher().prune_receipts().await;
         let (after,): (i64,) = wasel_core::on_db!(wasel.db(), p => sqlx::query_as(count).fetch_one(p).await.unwrap());
         assert_eq!(after, 1, "{}: only the old receipt goes", db.name);
-        assert_eq!(signed("SM-new").await.unwrap().status(), 409, "{}: a recent replay is still refused", db.name);
-        assert!(signed("SM-old").await.unwrap().status().is_success(), "{}: the pruned one is taken again", db.name);
+        // A recent redelivery is acknowledged without a new receipt; the pruned one is taken again.
+        assert!(signed("SM-new").await.unwrap().status().is_success(), "{}", db.name);
+        let (same,): (i64,) = wasel_core::on_db!(wasel.db(), p => sqlx::query_as(count).fetch_one(p).await.unwrap());
+        assert_eq!(same, 1, "{}: a recent redelivery is recognised", db.name);
+        assert!(signed("SM-old").await.unwrap().status().is_success(), "{}", db.name);
+        let (taken,): (i64,) = wasel_core::on_db!(wasel.db(), p => sqlx::query_as(count).fetch_one(p).await.unwrap());
+        assert_eq!(taken, 2, "{}: the pruned one is taken again", db.name);
     }
 }
 
@@ -558,15 +611,16 @@ async fn webhook_receipts_past_their_retention_are_pruned_and_recent_ones_still_
 async fn our_own_rate_limit_delays_messages_without_using_up_their_attempts() {
     let db = wasel_tests::databases().await.remove(0);
     let wasel = wasel_tests::open(&db).await;
-    let sim = wasel.simulators().unwrap().base_url();
+    let sim = wasel_sandbox::simulators(&wasel).unwrap().base_url();
     let limited = wasel_core::api::ProviderInput { rate_per_sec: Some(1), ..taqnyat_on(&sim) };
-    wasel.save_provider(limited, "test").await.unwrap();
+    wasel.providers().save_provider(limited, "test").await.unwrap();
     wasel.start_background();
     // Eight at once through an account allowed one a second: most wait their turn in the queue.
     let mut sent = Vec::new();
     for n in 0..8 {
         sent.push(
             wasel
+                .messaging()
                 .send_message(input(Channel::Sms, &format!("05550013{n:02}"), "limited"), None)
                 .await
                 .unwrap()
@@ -575,6 +629,7 @@ async fn our_own_rate_limit_delays_messages_without_using_up_their_attempts() {
     }
     for m in &sent {
         let done = wasel
+            .messaging()
             .wait_for(
                 &m.id,
                 &[MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Failed],
@@ -593,7 +648,103 @@ async fn our_own_rate_limit_delays_messages_without_using_up_their_attempts() {
 async fn count_skipped(wasel: &Wasel, sent: &[MessageView]) -> usize {
     let mut n = 0;
     for m in sent {
-        n += wasel.message_attempts(&m.id).await.unwrap().iter().filter(|a| a.outcome == "skipped").count();
+        n += wasel.messaging().message_attempts(&m.id).await.unwrap().iter().filter(|a| a.outcome == "skipped").count();
     }
     n
+}
+
+#[tokio::test]
+async fn an_email_bounce_is_explained_as_what_happened_to_that_mailbox_in_both_languages() {
+    let db = wasel_tests::databases().await.remove(0);
+    let wasel = wasel_tests::open(&db).await;
+    let smtp = wasel_sandbox::simulators(&wasel).unwrap().smtp().clone();
+    // A real SMTP listener (the sandbox's) answering RCPT TO as a relay would.
+    let cases = [
+        ("no-user@example.com", "550 5.1.1 No such user", "recipient.no_mailbox", "mailbox", "صندوق بريد"),
+        ("someone@no-mx.example.com", "550 5.1.2 Host not found", "recipient.no_mail_domain", "domain", "نطاق"),
+        ("full@example.com", "552 5.2.2 Mailbox full", "recipient.mailbox_full", "full", "ممتلئ"),
+    ];
+    for (to, reply, ..) in cases {
+        smtp.script(to, reply).unwrap();
+    }
+    let _tasks = wasel.start_background();
+    for (to, _, code, en, ar) in cases {
+        let mut email = input(Channel::Email, to, "Lina's assessment is ready.");
+        email.subject = Some("Assessment".into());
+        let sent = wasel.messaging().send_message(email, None).await.unwrap().remove(0);
+        let done = wait(&wasel, &sent, &FINAL).await;
+        assert_eq!(done.status, MessageStatus::Failed, "{to}");
+        let reason = done.error.unwrap();
+        assert_eq!(reason.code, code, "{to}");
+        assert!(reason.localized("en").contains(en), "{to}: {}", reason.localized("en"));
+        assert!(reason.localized("ar").contains(ar), "{to}: {}", reason.localized("ar"));
+        assert!(!reason.localized("en").contains("WhatsApp"), "an email bounce is not a WhatsApp problem");
+        assert_eq!(done.attempts, 1, "{to}: a permanent answer is not retried");
+    }
+    wasel.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_whose_attempts_ran_out_says_sending_stopped_not_that_it_will_be_retried() {
+    let db = wasel_tests::databases().await.remove(0);
+    let wasel = wasel_tests::open(&db).await;
+    // SMTP at a closed port, two attempts, short waits.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let sandbox_smtp = wasel.providers().list_providers().await.unwrap();
+    assert!(sandbox_smtp.iter().any(|p| p.id == "smtp"));
+    let port = closed.to_string();
+    let fields =
+        [("host", "127.0.0.1"), ("port", port.as_str()), ("security", "none"), ("from_address", "noreply@example.com")];
+    wasel.providers().save_provider(wasel_tests::provider_input("smtp", &fields), "test").await.unwrap();
+    let settings = wasel_core::api::OutboxSettings {
+        max_attempts: 2,
+        backoff_base_secs: 1,
+        backoff_max_secs: 1,
+        quiet_hours: None,
+    };
+    wasel.settings().save_outbox_settings(settings, "test").await.unwrap();
+    let _tasks = wasel.start_background();
+    let mut email = input(Channel::Email, "noura.alharbi@example.com", "A reminder.");
+    email.subject = Some("Reminder".into());
+    let sent = wasel.messaging().send_message(email, None).await.unwrap().remove(0);
+    let done = wait(&wasel, &sent, &FINAL).await;
+    assert_eq!((done.status, done.attempts), (MessageStatus::Failed, 2));
+    let reason = done.error.unwrap();
+    assert_eq!(reason.code, "outbox.gave_up");
+    assert_eq!(reason.params.get("last").map(String::as_str), Some("provider.unavailable"));
+    for lang in ["ar", "en"] {
+        let text = reason.localized(lang);
+        assert!(!text.contains("retried") && !text.contains("ستُعاد"), "{lang}: {text}");
+        assert!(text.contains('2'), "{lang}: {text}");
+    }
+    wasel.stop().await;
+}
+
+#[tokio::test]
+async fn smtp_without_tls_may_not_carry_credentials_over_the_network() {
+    let db = wasel_tests::databases().await.remove(0);
+    let wasel = wasel_tests::open(&db).await;
+    let fields = [
+        ("host", "smtp.office365.com"),
+        ("port", "587"),
+        ("security", "none"),
+        ("username", "desk@centre.example"),
+        ("password", "not-a-real-password"),
+        ("from_address", "desk@centre.example"),
+    ];
+    let refused =
+        wasel.providers().save_provider(wasel_tests::provider_input("smtp", &fields), "test").await.unwrap_err();
+    assert_eq!(refused.code(), "smtp.plain_credentials");
+    assert_eq!(refused.payload().params.get("field").map(String::as_str), Some("security"));
+    for lang in ["ar", "en"] {
+        assert!(refused.payload().localized(lang).contains("TLS"), "{lang}");
+    }
+    // Nothing was saved: the channel still goes to the sandbox.
+    let smtp = wasel.providers().list_providers().await.unwrap().into_iter().find(|p| p.id == "smtp").unwrap();
+    assert!(!smtp.configured);
+    // A plain-text base URL is refused unless it points at this machine.
+    let mut twilio = wasel_tests::twilio_provider("AC00000000000000000000000000000000", "token", None);
+    twilio.fields.insert("base_url".into(), "http://api.twilio.com".into());
+    let e = wasel.providers().save_provider(twilio, "test").await.unwrap_err();
+    assert_eq!(e.code(), "provider.plain_http_not_loopback");
 }

@@ -46,7 +46,7 @@ fn report_pdf() -> Attachment {
 }
 
 fn config(sims: &Simulators) -> SmtpConfig {
-    SmtpConfig { from_name: Some(CENTRE.to_owned()), ..SmtpConfig::sandbox(sims.smtp_addr()) }
+    SmtpConfig { from_name: Some(CENTRE.to_owned()), ..wasel_sandbox::smtp_config(sims.smtp_addr()) }
 }
 
 fn adapter(config: SmtpConfig) -> SmtpEmail {
@@ -156,7 +156,7 @@ async fn a_mailbox_that_does_not_exist_is_unreachable_with_5_1_1() {
     }
     // An address no relay would take never leaves.
     let e = send(&email, "not an address", &reminder(vec![]), "ref-1").await.unwrap_err();
-    assert_eq!((e.code(), e.provider_code()), ("provider.unreachable", Some("5.1.3")));
+    assert_eq!((e.code(), e.provider_code()), ("recipient.bad_address", Some("5.1.3")));
     assert_eq!(sims.smtp().data_commands(), 0);
     // The relay recovers from refused recipients: the next message goes.
     send(&email, GUARDIAN, &reminder(vec![]), "ref-2").await.unwrap();
@@ -251,7 +251,7 @@ async fn a_server_answering_garbage_is_a_bad_response() {
                 drop(stream);
             }
         });
-        let email = adapter(SmtpConfig { timeout: Duration::from_secs(1), ..SmtpConfig::sandbox(addr) });
+        let email = adapter(SmtpConfig { timeout: Duration::from_secs(1), ..wasel_sandbox::smtp_config(addr) });
         let e = send(&email, GUARDIAN, &reminder(vec![]), "ref-1").await.unwrap_err();
         assert!(matches!(e, ProviderError::BadResponse { .. }), "{e:?}");
         assert_eq!(e.class(), ErrorClass::Retryable);
@@ -263,7 +263,7 @@ async fn nothing_listening_is_unavailable() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let email = adapter(SmtpConfig::sandbox(addr));
+    let email = adapter(wasel_sandbox::smtp_config(addr));
     let e = send(&email, GUARDIAN, &reminder(vec![]), "ref-1").await.unwrap_err();
     assert!(matches!(e, ProviderError::Unavailable { http_status: None, .. }), "{e:?}");
     assert_eq!(e.class(), ErrorClass::Failover);
@@ -273,7 +273,7 @@ async fn nothing_listening_is_unavailable() {
 #[test]
 fn replies_and_bounce_actions_are_read_once() {
     let e = smtp::classify_reply(550, "5.1.1 <x@example.com>: Recipient address rejected");
-    assert_eq!((e.code(), e.provider_code()), ("provider.unreachable", Some("5.1.1")));
+    assert_eq!((e.code(), e.provider_code()), ("recipient.no_mailbox", Some("5.1.1")));
     assert_eq!(smtp::classify_reply(535, "5.7.8 Error: authentication failed").code(), "provider.auth_failed");
     assert_eq!(smtp::classify_reply(552, "5.3.4 Error: message file too big").code(), "provider.content_invalid");
     assert_eq!(smtp::classify_reply(554, "5.7.1 rejected as spam").code(), "provider.rejected");

@@ -356,7 +356,7 @@ async fn malformed_or_unexpected_answers_are_bad_responses_and_each_graph_code_h
 
     for (id, code) in [
         ("400-131047", "provider.outside_window"),
-        ("400-131026", "provider.unreachable"),
+        ("400-131026", "recipient.not_on_whatsapp"),
         ("400-131050", "provider.opted_out"),
         ("400-132001", "provider.template_invalid"),
         ("400-132018", "provider.template_invalid"),

@@ -159,7 +159,7 @@ async fn a_revoked_or_malformed_fcm_token_is_unreachable() {
     assert!(matches!(e, ProviderError::Unreachable { http_status: Some(404), .. }), "{e:?}");
     assert_eq!(
         (e.code(), e.provider_code(), e.class()),
-        ("provider.unreachable", Some("UNREGISTERED"), ErrorClass::Permanent)
+        ("recipient.device_unregistered", Some("UNREGISTERED"), ErrorClass::Permanent)
     );
 
     let e = call(&fcm, "not-a-token", "x", &content, &reference()).await.unwrap_err();
@@ -335,7 +335,7 @@ async fn unknown_unsubscribed_and_malformed_onesignal_ids_are_unreachable() {
         let e = call(&os, to, "x", &content, &reference()).await.unwrap_err();
         assert_eq!(
             (e.code(), e.provider_code(), e.class()),
-            ("provider.unreachable", Some("invalid_player_ids"), ErrorClass::Permanent),
+            ("recipient.device_unregistered", Some("invalid_player_ids"), ErrorClass::Permanent),
             "{to}"
         );
     }

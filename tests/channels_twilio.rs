@@ -200,8 +200,8 @@ async fn recipients_not_on_whatsapp_blocking_us_or_over_the_limit_fail_with_twil
     sim.twilio().opt_out("whatsapp:+966555001234");
     let long = "س".repeat(1100);
     let cases = [
-        ("0555000024", vec!["x"], "63024", "provider.unreachable"),
-        ("0555000003", vec!["x"], "63003", "provider.unreachable"),
+        ("0555000024", vec!["x"], "63024", "recipient.not_on_whatsapp"),
+        ("0555000003", vec!["x"], "63003", "recipient.not_on_whatsapp"),
         ("0555000018", vec!["x"], "63018", "provider.rate_limited"),
         (GUARDIAN, vec!["x"], "63014", "provider.opted_out"),
         ("0555009999", vec![long.as_str()], "63021", "provider.content_invalid"),

@@ -38,6 +38,7 @@ async fn a_message_and_the_row_that_caused_it_commit_together_or_not_at_all() {
         for commit in [false, true] {
             let key = format!("rule-fired-{commit}");
             let new = wasel
+                .messaging()
                 .prepare_sms(SendSmsInput { idempotency_key: Some(key.clone()), ..sms("0555001234", "hello") }, None)
                 .await
                 .unwrap();
@@ -63,11 +64,15 @@ async fn a_scheduled_message_waits_for_its_time_and_an_expired_one_is_never_sent
         let wasel = open(&db).await;
         wasel.start_background();
         let send_at = Utc::now() + chrono::Duration::milliseconds(1500);
-        let later =
-            wasel.send_sms(SendSmsInput { send_at: Some(send_at), ..sms("0555001234", "later") }, None).await.unwrap();
+        let later = wasel
+            .messaging()
+            .send_sms(SendSmsInput { send_at: Some(send_at), ..sms("0555001234", "later") }, None)
+            .await
+            .unwrap();
         assert_eq!(later.status, MessageStatus::Scheduled, "{}", db.name);
         // Due long ago but already past its expiry when a worker looks at it.
         let stale = wasel
+            .messaging()
             .send_sms(
                 SendSmsInput {
                     send_at: Some(Utc::now() + chrono::Duration::milliseconds(300)),
@@ -80,6 +85,7 @@ async fn a_scheduled_message_waits_for_its_time_and_an_expired_one_is_never_sent
             .unwrap_err();
         assert_eq!(stale.code(), "schedule.expires_before_send");
         let expiring = wasel
+            .messaging()
             .send_sms(
                 SendSmsInput {
                     send_at: Some(Utc::now() + chrono::Duration::milliseconds(800)),
@@ -91,15 +97,17 @@ async fn a_scheduled_message_waits_for_its_time_and_an_expired_one_is_never_sent
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(1000)).await;
-        let sim = wasel.simulators().unwrap().clone();
+        let sim = wasel_sandbox::simulators(&wasel).unwrap().clone();
         assert_eq!(sim.twilio().received_count(), 0, "nothing before its time ({})", db.name);
         let done = wasel
+            .messaging()
             .wait_for(&later.id, &[MessageStatus::Sent, MessageStatus::Delivered], Duration::from_secs(10))
             .await
             .unwrap();
         assert!(matches!(done.status, MessageStatus::Sent | MessageStatus::Delivered), "{}: {done:?}", db.name);
         assert!(done.sent_at.unwrap() >= send_at, "sent before its time ({})", db.name);
-        let expired = wasel.wait_for(&expiring.id, &[MessageStatus::Expired], Duration::from_secs(5)).await.unwrap();
+        let expired =
+            wasel.messaging().wait_for(&expiring.id, &[MessageStatus::Expired], Duration::from_secs(5)).await.unwrap();
         assert!(
             matches!(expired.status, MessageStatus::Expired | MessageStatus::Sent | MessageStatus::Delivered),
             "{}",
@@ -126,14 +134,17 @@ async fn quiet_hours_defer_ordinary_messages_but_not_urgent_ones() {
             backoff_max_secs: 600,
             quiet_hours: Some(format!("{start}-{end}")),
         };
-        wasel.save_outbox_settings(settings, "test").await.unwrap();
-        let ordinary = wasel.send_sms(sms("0555001234", "ordinary"), None).await.unwrap();
-        let urgent =
-            wasel.send_sms(SendSmsInput { urgent: Some(true), ..sms("0555001234", "urgent") }, None).await.unwrap();
+        wasel.settings().save_outbox_settings(settings, "test").await.unwrap();
+        let ordinary = wasel.messaging().send_sms(sms("0555001234", "ordinary"), None).await.unwrap();
+        let urgent = wasel
+            .messaging()
+            .send_sms(SendSmsInput { urgent: Some(true), ..sms("0555001234", "urgent") }, None)
+            .await
+            .unwrap();
         wasel.dispatcher().run_once().await.unwrap();
-        assert_eq!(wasel.message(&ordinary.id).await.unwrap().status, MessageStatus::Queued, "{}", db.name);
-        assert_eq!(wasel.message(&urgent.id).await.unwrap().status, MessageStatus::Sent, "{}", db.name);
-        let timeline = wasel.message_timeline(&ordinary.id).await.unwrap();
+        assert_eq!(wasel.messaging().message(&ordinary.id).await.unwrap().status, MessageStatus::Queued, "{}", db.name);
+        assert_eq!(wasel.messaging().message(&urgent.id).await.unwrap().status, MessageStatus::Sent, "{}", db.name);
+        let timeline = wasel.messaging().message_timeline(&ordinary.id).await.unwrap();
         assert!(timeline[0].detail.as_deref().unwrap_or("").starts_with("not before"), "{timeline:?}");
         let bad = OutboxSettings {
             max_attempts: 5,
@@ -141,7 +152,10 @@ async fn quiet_hours_defer_ordinary_messages_but_not_urgent_ones() {
             backoff_max_secs: 600,
             quiet_hours: Some("22-7".into()),
         };
-        assert_eq!(wasel.save_outbox_settings(bad, "test").await.unwrap_err().code(), "outbox.quiet_hours_invalid");
+        assert_eq!(
+            wasel.settings().save_outbox_settings(bad, "test").await.unwrap_err().code(),
+            "outbox.quiet_hours_invalid"
+        );
     }
 }
 
@@ -149,25 +163,28 @@ async fn quiet_hours_defer_ordinary_messages_but_not_urgent_ones() {
 async fn operator_actions_change_the_message_and_leave_a_verifiable_audit_trail() {
     for db in databases().await {
         let wasel = open(&db).await;
-        let queued = wasel.send_sms(sms("0555001234", "to cancel"), None).await.unwrap();
-        let cancelled = wasel.act_on_message(&queued.id, OperatorAction::Cancel, "reception:noura").await.unwrap();
+        let queued = wasel.messaging().send_sms(sms("0555001234", "to cancel"), None).await.unwrap();
+        let cancelled =
+            wasel.messaging().act_on_message(&queued.id, OperatorAction::Cancel, "reception:noura").await.unwrap();
         assert_eq!(cancelled.status, MessageStatus::Cancelled, "{}", db.name);
-        let err = wasel.act_on_message(&queued.id, OperatorAction::Resend, "reception:noura").await.unwrap_err();
+        let err =
+            wasel.messaging().act_on_message(&queued.id, OperatorAction::Resend, "reception:noura").await.unwrap_err();
         assert_eq!(
             (err.code(), err.params().get("status").cloned()),
             ("message.action_not_allowed", Some("cancelled".into()))
         );
 
         // A crash mid-call leaves `unknown`; the operator resends it.
-        let lost = wasel.send_sms(sms("0555001234", "unknown one"), None).await.unwrap();
+        let lost = wasel.messaging().send_sms(sms("0555001234", "unknown one"), None).await.unwrap();
         let past = Utc::now() - chrono::Duration::seconds(1);
         q::claim(wasel.db(), "dead-worker", past, 10, false).await.unwrap();
         wasel.dispatcher().expire_leases().await.unwrap();
-        assert_eq!(wasel.needs_attention().await.unwrap().len(), 1);
-        let resent = wasel.act_on_message(&lost.id, OperatorAction::Resend, "reception:noura").await.unwrap();
+        assert_eq!(wasel.messaging().needs_attention().await.unwrap().len(), 1);
+        let resent =
+            wasel.messaging().act_on_message(&lost.id, OperatorAction::Resend, "reception:noura").await.unwrap();
         assert_eq!(resent.status, MessageStatus::Queued);
         wasel.dispatcher().run_once().await.unwrap();
-        assert_eq!(wasel.message(&lost.id).await.unwrap().status, MessageStatus::Sent);
+        assert_eq!(wasel.messaging().message(&lost.id).await.unwrap().status, MessageStatus::Sent);
 
         let trail = wasel_core::audit::for_entity(wasel.db(), "message", &lost.id).await.unwrap();
         assert_eq!(trail.len(), 1);
@@ -184,9 +201,9 @@ async fn a_crash_after_the_provider_took_it_is_reconciled_to_sent_without_a_seco
     for db in databases().await {
         // Reconciliation waits a whole lease after the call: a short one keeps the test quick.
         let wasel = wasel_tests::open_with_lease(&db, Duration::from_secs(1)).await;
-        let sim = wasel.simulators().unwrap().clone();
-        let taken = wasel.send_sms(sms("0555001234", "taken before the crash"), None).await.unwrap();
-        let never = wasel.send_sms(sms("0555001235", "never reached the provider"), None).await.unwrap();
+        let sim = wasel_sandbox::simulators(&wasel).unwrap().clone();
+        let taken = wasel.messaging().send_sms(sms("0555001234", "taken before the crash"), None).await.unwrap();
+        let never = wasel.messaging().send_sms(sms("0555001235", "never reached the provider"), None).await.unwrap();
         let past = Utc::now() - chrono::Duration::seconds(1);
         let claimed = q::claim(wasel.db(), "dead-worker", past, 10, false).await.unwrap();
         assert_eq!(claimed.len(), 2);
@@ -212,10 +229,10 @@ async fn a_crash_after_the_provider_took_it_is_reconciled_to_sent_without_a_seco
         assert_eq!(d.expire_leases().await.unwrap(), 2);
         tokio::time::sleep(Duration::from_millis(1100)).await;
         assert_eq!(d.reconcile_unknowns().await.unwrap(), 2, "{}", db.name);
-        let taken_now = wasel.message(&taken.id).await.unwrap();
+        let taken_now = wasel.messaging().message(&taken.id).await.unwrap();
         assert_eq!(taken_now.status, MessageStatus::Sent, "{}", db.name);
         assert_eq!(taken_now.provider_message_id.as_deref(), Some(sim.twilio().messages()[0].sid.as_str()));
-        assert_eq!(wasel.message(&never.id).await.unwrap().status, MessageStatus::Queued);
+        assert_eq!(wasel.messaging().message(&never.id).await.unwrap().status, MessageStatus::Queued);
         d.run_once().await.unwrap();
         let bodies: Vec<String> = sim.twilio().messages().into_iter().map(|x| x.body).collect();
         assert_eq!(
@@ -236,8 +253,8 @@ async fn under_a_faulty_provider_every_message_ends_with_a_reason_and_retries_fo
         let base = 1;
         let settings =
             OutboxSettings { max_attempts: 8, backoff_base_secs: base, backoff_max_secs: 4, quiet_hours: None };
-        wasel.save_outbox_settings(settings, "test").await.unwrap();
-        let sim = wasel.simulators().unwrap().clone();
+        wasel.settings().save_outbox_settings(settings, "test").await.unwrap();
+        let sim = wasel_sandbox::simulators(&wasel).unwrap().clone();
         sim.twilio().set_faults(Faults {
             error_rate: 0.15,
             rate_limit_rate: 0.10,
@@ -249,11 +266,11 @@ async fn under_a_faulty_provider_every_message_ends_with_a_reason_and_retries_fo
         let n = 40;
         let mut ids = Vec::new();
         for i in 0..n {
-            ids.push(wasel.send_sms(sms("0555001234", &format!("faulty #{i}")), None).await.unwrap().id);
+            ids.push(wasel.messaging().send_sms(sms("0555001234", &format!("faulty #{i}")), None).await.unwrap().id);
         }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
         loop {
-            let all = wasel.list_messages(Default::default()).await.unwrap();
+            let all = wasel.messaging().list_messages(Default::default()).await.unwrap();
             let open: Vec<_> = all.iter().filter(|x| !terminal(x.status) && x.status != MessageStatus::Sent).collect();
             if open.is_empty() || tokio::time::Instant::now() > deadline {
                 break;
@@ -262,7 +279,7 @@ async fn under_a_faulty_provider_every_message_ends_with_a_reason_and_retries_fo
         }
         let mut reasons = 0;
         for id in &ids {
-            let x = wasel.message(id).await.unwrap();
+            let x = wasel.messaging().message(id).await.unwrap();
             assert!(
                 matches!(x.status, MessageStatus::Sent | MessageStatus::Delivered | MessageStatus::Failed),
                 "{}: {x:?}",

@@ -90,7 +90,7 @@ pub fn run() {
 }
 
 async fn open_console() -> Console {
-    match Wasel::open(WaselConfig::from_env("console")).await {
+    match wasel_sandbox::open(WaselConfig::from_env("console"), wasel_sandbox::url_from_env()).await {
         Ok(wasel) => Console::Ready(Arc::new(wasel)),
         Err(e) => {
             tracing::error!(error = %e, "cannot open Wasel");

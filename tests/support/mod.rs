@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use wasel_core::context::Options;
 use wasel_core::secrets::{MemorySecrets, SharedSecrets};
 use wasel_core::{Wasel, WaselConfig};
 
@@ -92,23 +93,23 @@ pub fn twilio_provider(sid: &str, token: &str, base_url: Option<&str>) -> wasel_
 
 pub async fn open_full(db: &TestDb, secrets: SharedSecrets, lease: Duration, sandbox_url: Option<String>) -> Wasel {
     let data_dir = tempfile::tempdir().unwrap().keep();
-    Wasel::open(WaselConfig {
+    let config = WaselConfig {
         database_url: Some(db.url.clone()),
         data_dir,
         secrets,
-        sandbox: true,
-        worker_name: format!("test@{}", std::process::id()),
-        poll_interval: Duration::from_millis(100),
-        sandbox_url,
-        lease,
-        // Short, so tests see a circuit open and close again.
-        breaker: wasel_core::providers::failover::BreakerPolicy {
-            failures_to_open: 3,
-            open_for: Duration::from_millis(800),
+        sandbox: None,
+        options: Options {
+            worker_name: format!("test@{}", std::process::id()),
+            poll_interval: Duration::from_millis(100),
+            lease,
+            // Short, so tests see a circuit open and close again.
+            breaker: wasel_core::providers::failover::BreakerPolicy {
+                failures_to_open: 3,
+                open_for: Duration::from_millis(800),
+            },
         },
-    })
-    .await
-    .unwrap()
+    };
+    wasel_sandbox::open(config, sandbox_url).await.unwrap()
 }
 
 /// The `wasel` binary, built once per test process (`cargo build -p wasel-cli`), so the process

@@ -1,6 +1,8 @@
 //! `wasel`: the headless face of Wasel. Each subcommand parses its input, calls `wasel-core`, and
 //! prints the result (text, or JSON with `--json`). Errors print translated, with their code.
 
+mod bench;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -310,8 +312,12 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
+/// Wasel with the sandbox for every channel without real credentials (simulators in this
+/// process, or at `WASEL_SANDBOX_URL`).
 async fn open(kind: &str) -> Result<Wasel, Failure> {
-    Wasel::open(WaselConfig::from_env(kind)).await.map_err(|e| Failure::Core(e, Language::Ar))
+    wasel_sandbox::open(WaselConfig::from_env(kind), wasel_sandbox::url_from_env())
+        .await
+        .map_err(|e| Failure::Core(e, Language::Ar))
 }
 
 async fn dispatch(cli: Cli) -> Result<(), Failure> {
@@ -327,7 +333,8 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let wasel = open("cli").await?;
             let lang = language(&wasel, cli.lang.as_deref()).await;
             announce_sandbox(&wasel, lang).await;
-            let mut views = wasel.send_message(input, Some("cli")).await.map_err(|e| Failure::Core(e, lang))?;
+            let mut views =
+                wasel.messaging().send_message(input, Some("cli")).await.map_err(|e| Failure::Core(e, lang))?;
             if let Some(mut statuses) = wait {
                 statuses.extend([
                     MessageStatus::Failed,
@@ -338,6 +345,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 wasel.start_background();
                 for view in &mut views {
                     *view = wasel
+                        .messaging()
                         .wait_for(&view.id, &statuses, Duration::from_secs(60))
                         .await
                         .map_err(|e| Failure::Core(e, lang))?;
@@ -354,7 +362,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "operator".into()));
             let list = match action {
                 ProvidersAction::List { json } => {
-                    let list = wasel.list_providers().await.map_err(core)?;
+                    let list = wasel.providers().list_providers().await.map_err(core)?;
                     if json {
                         println!("{}", serde_json::to_string_pretty(&list).context("json")?);
                         return Ok(());
@@ -375,19 +383,19 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                         map.insert(k, line.trim_end_matches(['\r', '\n']).to_owned());
                     }
                     let input = ProviderInput { id, fields: map, rate_per_sec, unit_price_halalas };
-                    wasel.save_provider(input, &actor).await.map_err(core)?
+                    wasel.providers().save_provider(input, &actor).await.map_err(core)?
                 }
-                ProvidersAction::Clear { id } => wasel.clear_provider(&id, &actor).await.map_err(core)?,
+                ProvidersAction::Clear { id } => wasel.providers().clear_provider(&id, &actor).await.map_err(core)?,
                 ProvidersAction::Order { channel, ids } => {
                     let channel = Channel::parse(&channel).with_context(|| format!("unknown channel {channel:?}"))?;
-                    wasel.set_failover_order(channel, ids, &actor).await.map_err(core)?
+                    wasel.providers().set_failover_order(channel, ids, &actor).await.map_err(core)?
                 }
                 ProvidersAction::Test { id } => {
-                    print_check(&wasel.test_provider(&id).await.map_err(core)?, lang);
+                    print_check(&wasel.providers().test_provider(&id).await.map_err(core)?, lang);
                     return Ok(());
                 }
                 ProvidersAction::SendTest { id, to } => {
-                    print_check(&wasel.send_provider_test(&id, &to, &actor).await.map_err(core)?, lang);
+                    print_check(&wasel.providers().send_provider_test(&id, &to, &actor).await.map_err(core)?, lang);
                     return Ok(());
                 }
             };
@@ -410,9 +418,9 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let lang = language(&wasel, cli.lang.as_deref()).await;
             let core = |e| Failure::Core(e, lang);
             let list = if refresh {
-                wasel.refresh_whatsapp_templates().await.map_err(core)?
+                wasel.providers().refresh_whatsapp_templates().await.map_err(core)?
             } else {
-                wasel.whatsapp_templates().await.map_err(core)?
+                wasel.providers().whatsapp_templates().await.map_err(core)?
             };
             if json {
                 println!("{}", serde_json::to_string_pretty(&list).context("json")?);
@@ -437,7 +445,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Some(c) => Some(Channel::parse(&c).with_context(|| format!("unknown channel {c:?}"))?),
                 None => None,
             };
-            let items = wasel.sandbox_inbox(channel).await.map_err(|e| Failure::Core(e, lang))?;
+            let items = wasel.sandbox_inbox().list(channel).await.map_err(|e| Failure::Core(e, lang))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&items).context("json")?);
             } else {
@@ -461,19 +469,18 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let lang = language(&wasel, cli.lang.as_deref()).await;
             let channel = Channel::parse(&channel).with_context(|| format!("unknown channel {channel:?}"))?;
             wasel
-                .simulate_reply(InboundInput { channel, from, text, provider: None })
+                .sandbox_inbox()
+                .reply(InboundInput { channel, from, text, provider: None })
                 .await
                 .map_err(|e| Failure::Core(e, lang))?;
             Ok(())
         }
         Command::Serve { bind, public_url, worker } => {
-            let mut config = WaselConfig::from_env("serve");
-            // A public receiver never trusts the simulators' well-known sandbox secrets.
-            config.sandbox = false;
-            config.sandbox_url = None;
-            let wasel = Wasel::open(config).await.map_err(|e| Failure::Core(e, Language::Ar))?;
+            // No sandbox: a public receiver never trusts the simulators' well-known secrets.
+            let wasel =
+                Wasel::open(WaselConfig::from_env("serve")).await.map_err(|e| Failure::Core(e, Language::Ar))?;
             let lang = language(&wasel, cli.lang.as_deref()).await;
-            let url = wasel.serve_webhooks(&bind, &public_url).await.map_err(|e| Failure::Core(e, lang))?;
+            let url = wasel_server::serve(&wasel, &bind, &public_url).await.map_err(|e| Failure::Core(e, lang))?;
             let tasks = if worker { wasel.start_background() } else { Vec::new() };
             eprintln!("webhooks on {url} (public {public_url}); Ctrl-C to stop");
             tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
@@ -495,14 +502,14 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                         Some(s) => Some(MessageStatus::parse(s).with_context(|| format!("unknown status {s:?}"))?),
                     };
                     let filter = MessageFilter { status, limit: Some(limit), ..MessageFilter::default() };
-                    let list = wasel.list_messages(filter).await.map_err(core)?;
+                    let list = wasel.messaging().list_messages(filter).await.map_err(core)?;
                     print_messages(&list, json, lang);
                     return Ok(());
                 }
                 MessagesAction::Show { id } => {
-                    let m = wasel.message(&id).await.map_err(core)?;
+                    let m = wasel.messaging().message(&id).await.map_err(core)?;
                     print_messages(std::slice::from_ref(&m), false, lang);
-                    for e in wasel.message_timeline(&id).await.map_err(core)? {
+                    for e in wasel.messaging().message_timeline(&id).await.map_err(core)? {
                         println!(
                             "  {}  {:<9}  {:<8}  {}",
                             e.at.format("%Y-%m-%d %H:%M:%S%.3f"),
@@ -514,7 +521,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                     return Ok(());
                 }
                 MessagesAction::Attention { json } => {
-                    print_messages(&wasel.needs_attention().await.map_err(core)?, json, lang);
+                    print_messages(&wasel.messaging().needs_attention().await.map_err(core)?, json, lang);
                     return Ok(());
                 }
                 MessagesAction::Cancel { id } => (id, OperatorAction::Cancel),
@@ -522,19 +529,13 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 MessagesAction::Resend { id } => (id, OperatorAction::Resend),
                 MessagesAction::Dismiss { id } => (id, OperatorAction::Dismiss),
             };
-            let m = wasel.act_on_message(&id, op, &actor).await.map_err(core)?;
+            let m = wasel.messaging().act_on_message(&id, op, &actor).await.map_err(core)?;
             print_messages(&[m], false, lang);
             Ok(())
         }
         Command::Bench { what: BenchWhat::Outbox { backend, messages, workers, latency_messages, database_url } } => {
-            let opts = wasel_core::bench::BenchOptions {
-                backend,
-                postgres_url: database_url,
-                messages,
-                workers,
-                latency_messages,
-            };
-            let report = wasel_core::bench::outbox(opts).await.map_err(|e| Failure::Core(e, Language::En))?;
+            let opts = bench::BenchOptions { backend, postgres_url: database_url, messages, workers, latency_messages };
+            let report = bench::outbox(opts).await.map_err(|e| Failure::Core(e, Language::En))?;
             println!("{}", serde_json::to_string(&report).context("report")?);
             Ok(())
         }
@@ -587,9 +588,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Migrate => {
-            let mut config = WaselConfig::from_env("cli");
-            config.sandbox = false;
-            let wasel = Wasel::open(config).await.map_err(|e| Failure::Core(e, Language::Ar))?;
+            let wasel = Wasel::open(WaselConfig::from_env("cli")).await.map_err(|e| Failure::Core(e, Language::Ar))?;
             println!("migrations applied ({:?})", wasel.db().backend());
             Ok(())
         }
@@ -679,11 +678,11 @@ async fn language(wasel: &Wasel, flag: Option<&str>) -> Language {
     if let Some(l) = flag.and_then(Language::parse) {
         return l;
     }
-    wasel.status().await.map(|s| s.language).unwrap_or(Language::Ar)
+    wasel.settings().status().await.map(|s| s.language).unwrap_or(Language::Ar)
 }
 
 async fn announce_sandbox(wasel: &Wasel, lang: Language) {
-    if let Ok(status) = wasel.status().await
+    if let Ok(status) = wasel.settings().status().await
         && status.sandbox
     {
         let text = wasel_core::i18n::t("cli.sandbox", lang.as_str())

@@ -1,19 +1,19 @@
 //! Rust-side translations (`locales/*.yml`): error messages for the CLI and logs, in ar and en.
 
-use crate::error::ErrorPayload;
+use std::collections::BTreeMap;
 
 pub const LANGUAGES: [&str; 2] = ["ar", "en"];
 
 /// `errors.<code>` in `lang`, with `%{param}` placeholders filled.
-pub fn translate_error(payload: &ErrorPayload, lang: &str) -> String {
-    let key = format!("errors.{}", payload.code);
+pub fn translate_error(code: &str, params: &BTreeMap<String, String>, lang: &str) -> String {
+    let key = format!("errors.{code}");
     let text = rust_i18n::t!(&key, locale = lang).into_owned();
     let text = if text == key { rust_i18n::t!("errors.unknown", locale = lang).into_owned() } else { text };
-    let keys: Vec<&str> = payload.params.keys().map(String::as_str).collect();
-    let values: Vec<String> = payload.params.values().cloned().collect();
+    let keys: Vec<&str> = params.keys().map(String::as_str).collect();
+    let values: Vec<String> = params.values().cloned().collect();
     let mut out = rust_i18n::replace_patterns(&text, &keys, &values);
-    if !payload.params.contains_key("code") {
-        out = rust_i18n::replace_patterns(&out, &["code"], std::slice::from_ref(&payload.code));
+    if !params.contains_key("code") {
+        out = rust_i18n::replace_patterns(&out, &["code"], &[code.to_owned()]);
     }
     out
 }

@@ -7,8 +7,9 @@ use crate::Console;
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all, name = "command.list_providers")]
 pub async fn list_providers(console: State<'_, Console>) -> Result<Vec<ProviderView>, ErrorPayload> {
-    Ok(console.wasel()?.list_providers().await?)
+    Ok(console.wasel()?.providers().list_providers().await?)
 }
 
 #[tauri::command]
@@ -18,37 +19,41 @@ pub async fn save_provider(
     console: State<'_, Console>,
     input: ProviderInput,
 ) -> Result<Vec<ProviderView>, ErrorPayload> {
-    Ok(console.wasel()?.save_provider(input, "console").await?)
+    Ok(console.wasel()?.providers().save_provider(input, "console").await?)
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all, name = "command.clear_provider")]
 pub async fn clear_provider(console: State<'_, Console>, id: String) -> Result<Vec<ProviderView>, ErrorPayload> {
-    Ok(console.wasel()?.clear_provider(&id, "console").await?)
+    Ok(console.wasel()?.providers().clear_provider(&id, "console").await?)
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all, name = "command.set_failover_order")]
 pub async fn set_failover_order(
     console: State<'_, Console>,
     channel: Channel,
     ids: Vec<String>,
 ) -> Result<Vec<ProviderView>, ErrorPayload> {
-    Ok(console.wasel()?.set_failover_order(channel, ids, "console").await?)
+    Ok(console.wasel()?.providers().set_failover_order(channel, ids, "console").await?)
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all, name = "command.test_provider")]
 pub async fn test_provider(console: State<'_, Console>, id: String) -> Result<ProviderCheckView, ErrorPayload> {
-    Ok(console.wasel()?.test_provider(&id).await?)
+    Ok(console.wasel()?.providers().test_provider(&id).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all, name = "command.send_provider_test")]
 pub async fn send_provider_test(
     console: State<'_, Console>,
     id: String,
     to: String,
 ) -> Result<ProviderCheckView, ErrorPayload> {
-    Ok(console.wasel()?.send_provider_test(&id, &to, "console").await?)
+    Ok(console.wasel()?.providers().send_provider_test(&id, &to, "console").await?)
 }

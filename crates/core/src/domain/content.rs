@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::settings::Language;
+pub use super::language::Language;
 
 use super::Channel;
 

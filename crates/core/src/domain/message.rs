@@ -37,6 +37,19 @@ impl Channel {
     }
 }
 
+/// A stored channel that Wasel does not know is an error when the row is read, never a guess.
+impl TryFrom<String> for Channel {
+    type Error = UnknownChannel;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Channel::parse(&s).ok_or(UnknownChannel(s))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown channel {0:?} in the database")]
+pub struct UnknownChannel(pub String);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageStatus {

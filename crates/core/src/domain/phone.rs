@@ -4,32 +4,7 @@ use std::fmt;
 
 use phonenumber::{Mode, Type, country};
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PhoneError {
-    #[error("no phone number given")]
-    Required,
-    #[error("not a valid phone number")]
-    Invalid { input: String },
-    #[error("not a mobile number")]
-    NotMobile { input: String },
-}
-
-impl PhoneError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            PhoneError::Required => "phone.required",
-            PhoneError::Invalid { .. } => "phone.invalid",
-            PhoneError::NotMobile { .. } => "phone.not_mobile",
-        }
-    }
-
-    pub fn input(&self) -> Option<&str> {
-        match self {
-            PhoneError::Required => None,
-            PhoneError::Invalid { input } | PhoneError::NotMobile { input } => Some(input),
-        }
-    }
-}
+pub use crate::error::PhoneError;
 
 /// A valid mobile number in E.164 form. Saudi is the default region: `0551234567`,
 /// `+966551234567`, `00966551234567` and `966551234567` all parse to `+966551234567`.

@@ -11,13 +11,15 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use super::MessageChanged;
-use super::policy::OutboxConfig;
+use super::OutboxConfig;
+use super::decide::{Attempted, Outcome, decide};
+use crate::domain::policy::random_jitter;
 use crate::domain::{Channel, Content, EventSource, MessageStatus, PhoneE164};
-use crate::error::{ErrorPayload, Result};
+use crate::error::Result;
 use crate::providers::failover::Failover;
-use crate::providers::{ErrorClass, Found, Lookup, Outgoing, Provider};
+use crate::providers::{Found, Lookup, Outgoing, Provider};
 use crate::store::queries::messages::{self as m, Change, Transition};
-use crate::store::queries::outbox::{self as q, Attempt, Claimed, Completion};
+use crate::store::queries::outbox::{self as q, Claimed, Completion};
 use crate::store::{Db, now};
 
 /// Which providers take which message: per channel, sandbox rows go to the simulators, the rest
@@ -126,7 +128,7 @@ impl Dispatcher {
         let mut set = JoinSet::new();
         for c in claimed.iter().cloned() {
             let this = self.clone();
-            let provider = Channel::parse(&c.channel).and_then(|ch| routes.for_message(ch, c.sandbox));
+            let provider = routes.for_message(c.channel, c.sandbox);
             set.spawn(async move { this.attempt(c, provider, send_by).await });
         }
         let mut outcomes = Vec::with_capacity(claimed.len());
@@ -160,55 +162,55 @@ impl Dispatcher {
         send_by: chrono::DateTime<chrono::Utc>,
     ) -> Completion {
         let started_at = now();
-        if started_at > send_by {
-            // Too late to call safely under this lease: give it back untouched.
-            return Completion {
-                id: c.id,
-                status: MessageStatus::Queued,
-                provider: provider.as_ref().map_or("none", |p| p.id()).to_owned(),
-                provider_message_id: None,
-                error: None,
-                next_attempt_at: Some(started_at),
-                attempt: Attempt {
-                    attempt_no: c.attempts,
-                    provider: provider.as_ref().map_or("none", |p| p.id()).to_owned(),
-                    started_at,
-                    finished_at: started_at,
-                    http_status: None,
-                    provider_error_code: None,
-                    error_class: None,
-                    outcome: "skipped",
-                },
-                detail: Some("not sent: too little of the lease left; back in the queue".into()),
-                give_back: true,
-            };
-        }
-        let Some(provider) = provider else {
-            let attempt = Attempt {
-                attempt_no: c.attempts,
-                provider: "none".into(),
-                started_at,
-                finished_at: started_at,
-                http_status: None,
-                provider_error_code: None,
-                error_class: Some(ErrorClass::Permanent.as_str()),
-                outcome: "error",
-            };
-            return Completion {
-                id: c.id,
-                status: MessageStatus::Failed,
-                provider: "none".into(),
-                provider_message_id: None,
-                error: Some(ErrorPayload::new("provider.not_configured")),
-                next_attempt_at: None,
-                attempt,
-                detail: Some("provider.not_configured".into()),
-                give_back: false,
-            };
+        let mut attempted = Attempted {
+            id: c.id,
+            attempts: u32::try_from(c.attempts).unwrap_or(u32::MAX),
+            max_attempts: u32::try_from(c.max_attempts).unwrap_or(u32::MAX),
+            provider: provider.as_ref().map_or("none", |p| p.id()).to_owned(),
+            started_at,
+            finished_at: started_at,
         };
-        let channel = Channel::parse(&c.channel).unwrap_or(Channel::Sms);
-        let content = Content::from_stored(channel, c.content.as_deref());
-        let to = Masked::new(channel, &c.to_address);
+        let policy = self.config().policy;
+        let jitter = random_jitter();
+        // Too late to call safely under this lease: give it back untouched.
+        if started_at > send_by {
+            return decide(attempted, Outcome::TooLate, policy, jitter);
+        }
+        let Some(provider) = provider else { return decide(attempted, Outcome::NoRoute, policy, jitter) };
+        let content = Content::from_stored(c.channel, c.content.as_deref());
+        let to = Masked::new(c.channel, &c.to_address);
+        let (outcome, reached) = self.call(&c, &provider, &content, send_by).await;
+        attempted.provider = reached.to_owned();
+        attempted.finished_at = now();
+        match &outcome {
+            Outcome::Accepted(accepted) => {
+                tracing::debug!(to = %to, provider = provider.id(), "provider accepted the message");
+                // Its status webhook may overtake this batch's completion: let it find the message.
+                if let Err(e) =
+                    q::mark_accepted(&self.db, c.id, &self.owner, accepted.provider, &accepted.provider_message_id)
+                        .await
+                {
+                    tracing::warn!(error = %e, "could not note the provider's id early; the completion will");
+                }
+            }
+            Outcome::Failed(e) => {
+                tracing::warn!(to = %to, provider = reached, code = e.code(), class = e.class().as_str(), "provider call failed");
+                // What the channel does about it (a dead push token: stop sending to the device).
+                crate::providers::after_failure(&self.db, &content, &c.to_address, e).await;
+            }
+            Outcome::TooLate | Outcome::NoRoute => {}
+        }
+        decide(attempted, outcome, policy, jitter)
+    }
+
+    /// The provider call itself (with failover inside the route); which provider it reached last.
+    async fn call(
+        &self,
+        c: &Claimed,
+        provider: &Arc<Failover>,
+        content: &Content,
+        send_by: chrono::DateTime<chrono::Utc>,
+    ) -> (Outcome, &'static str) {
         let reference = c.id.to_string();
         crate::fault_point!("before_http");
         let (db, owner, id) = (self.db.clone(), self.owner.clone(), c.id);
@@ -225,7 +227,7 @@ impl Dispatcher {
                 Outgoing {
                     to: &c.to_address,
                     body: &c.body,
-                    content: &content,
+                    content,
                     reference: &reference,
                     idempotency_key: &c.idempotency_key,
                 },
@@ -233,109 +235,11 @@ impl Dispatcher {
                 Some(send_by),
             )
             .await;
-        let reached = reached.unwrap_or_else(|| provider.id());
         crate::fault_point!("after_response");
-        let finished_at = now();
-        let mut attempt = Attempt {
-            attempt_no: c.attempts,
-            provider: reached.to_owned(),
-            started_at,
-            finished_at,
-            http_status: None,
-            provider_error_code: None,
-            error_class: None,
-            outcome: "accepted",
-        };
+        let reached = reached.unwrap_or_else(|| provider.id());
         match result {
-            Ok(accepted) => {
-                tracing::debug!(to = %to, provider = provider.id(), "provider accepted the message");
-                attempt.http_status = Some(i32::from(accepted.http_status));
-                attempt.provider = accepted.provider.to_owned();
-                // Its status webhook may overtake this batch's completion: let it find the message.
-                if let Err(e) =
-                    q::mark_accepted(&self.db, c.id, &self.owner, accepted.provider, &accepted.provider_message_id)
-                        .await
-                {
-                    tracing::warn!(error = %e, "could not note the provider's id early; the completion will");
-                }
-                Completion {
-                    id: c.id,
-                    status: accepted.status,
-                    provider: accepted.provider.to_owned(),
-                    provider_message_id: Some(accepted.provider_message_id),
-                    error: None,
-                    next_attempt_at: None,
-                    attempt,
-                    detail: None,
-                    give_back: false,
-                }
-            }
-            Err(crate::providers::ProviderError::RateLimited { provider_code: Some(code), retry_after, .. })
-                if code == crate::providers::limit::LOCAL_CODE =>
-            {
-                // Our own limit for this account: not a failure, nothing was sent. Wait and retry
-                // without using up an attempt.
-                let wait = chrono::Duration::from_std(retry_after.unwrap_or_default()).unwrap_or_default();
-                attempt.outcome = "skipped";
-                Completion {
-                    id: c.id,
-                    status: MessageStatus::Queued,
-                    provider: reached.to_owned(),
-                    provider_message_id: None,
-                    error: None,
-                    next_attempt_at: Some(finished_at + wait),
-                    attempt,
-                    detail: Some("not sent: this account's rate limit; back in the queue".into()),
-                    give_back: true,
-                }
-            }
-            Err(e) => {
-                if let (Content::Push { service, .. }, crate::providers::ProviderError::Unreachable { .. }) =
-                    (&content, &e)
-                {
-                    // The push service says this token is dead: stop sending to the device.
-                    match crate::store::queries::channels::disable_device(&self.db, service, &c.to_address, e.code())
-                        .await
-                    {
-                        Ok(true) => {
-                            tracing::info!(service = %service, "push device disabled: its token is no longer valid")
-                        }
-                        Ok(false) => {}
-                        Err(err) => tracing::warn!(error = %err, "could not disable a dead push device"),
-                    }
-                }
-                let class = e.class();
-                let attempts = u32::try_from(c.attempts).unwrap_or(u32::MAX);
-                let policy = self.config().policy;
-                let exhausted =
-                    attempts >= u32::try_from(c.max_attempts).unwrap_or(policy.max_attempts).min(policy.max_attempts);
-                tracing::warn!(to = %to, provider = reached, code = e.code(), class = class.as_str(), "provider call failed");
-                attempt.http_status = e.http_status().map(i32::from);
-                attempt.provider_error_code = e.provider_code().map(str::to_owned);
-                attempt.error_class = Some(class.as_str());
-                attempt.outcome = "error";
-                let (status, next) = if matches!(e, crate::providers::ProviderError::Timeout) {
-                    // The request may have reached the provider: never resend blindly. `unknown`
-                    // is reconciled by asking the provider (or left to an operator).
-                    (MessageStatus::Unknown, None)
-                } else if class == ErrorClass::Permanent || exhausted {
-                    (MessageStatus::Failed, None)
-                } else {
-                    let wait = policy.delay(attempts, e.retry_after());
-                    (MessageStatus::Queued, Some(finished_at + chrono::Duration::from_std(wait).unwrap_or_default()))
-                };
-                Completion {
-                    id: c.id,
-                    status,
-                    provider: reached.to_owned(),
-                    provider_message_id: None,
-                    error: Some(crate::Error::from(e.clone()).payload()),
-                    next_attempt_at: next,
-                    attempt,
-                    detail: Some(format!("{} ({})", e.code(), class.as_str())),
-                    give_back: false,
-                }
-            }
+            Ok(accepted) => (Outcome::Accepted(accepted), reached),
+            Err(e) => (Outcome::Failed(e), reached),
         }
     }
 
@@ -383,8 +287,7 @@ impl Dispatcher {
                 }
                 continue;
             }
-            let Some(channel) = Channel::parse(&c.channel) else { continue };
-            let Some(provider) = routes.for_message(channel, c.sandbox) else { continue };
+            let Some(provider) = routes.for_message(c.channel, c.sandbox) else { continue };
             let since = q::last_attempt_started(&self.db, c.id).await?.unwrap_or(c.created_at);
             // A request written just before a timeout or a crash may still be on its way into the
             // provider: "not found" proves nothing until a whole lease has passed since the call.

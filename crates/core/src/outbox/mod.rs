@@ -1,12 +1,12 @@
 //! The outbox: every outgoing message is a row first, then a dispatcher claims it under a lease,
 //! calls the provider, and records the attempt and the new status together (DESIGN §3).
 
+pub mod decide;
 pub mod dispatcher;
-pub mod policy;
 pub mod reports;
 
+pub use crate::domain::policy::{OutboxConfig, QuietHours, RetryPolicy};
 pub use dispatcher::{Dispatcher, Routes};
-pub use policy::{OutboxConfig, QuietHours, RetryPolicy};
 
 use uuid::Uuid;
 

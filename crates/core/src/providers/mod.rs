@@ -1,17 +1,16 @@
 //! Provider adapters, one file each behind one trait per channel, and the one place where
 //! provider answers are classified as retryable, failover or permanent.
 
-pub mod catalog;
 pub mod email;
 pub mod failover;
 pub mod limit;
 pub mod push;
+pub mod registry;
 pub mod sms;
 pub mod twilio_account;
 pub mod voice;
 pub mod whatsapp;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::domain::{Channel, Content, MessageStatus};
@@ -100,152 +99,17 @@ pub enum Found {
     Unsupported,
 }
 
-/// How the outbox should treat a failed call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ErrorClass {
-    /// Try again later with backoff (timeouts, connection errors, 408, 429, 5xx).
-    Retryable,
-    /// This provider cannot take it now: try the next provider in the failover order.
-    Failover,
-    /// Never retry (invalid number, opted out, rejected, bad credentials).
-    Permanent,
-}
+pub use crate::error::{ErrorClass, ProviderError, Recipient};
 
-impl ErrorClass {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorClass::Retryable => "retryable",
-            ErrorClass::Failover => "failover",
-            ErrorClass::Permanent => "permanent",
-        }
+/// What a channel does after a failed call, beyond the outbox's own decision (a push service
+/// that says a token is dead: the device is not sent to again).
+pub async fn after_failure(db: &crate::store::Db, content: &crate::domain::Content, address: &str, e: &ProviderError) {
+    if let crate::domain::Content::Push { service, .. } = content {
+        push::forget_dead_device(db, service, address, e).await;
     }
-}
-
-/// A failed provider call, already classified.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum ProviderError {
-    #[error("provider rejected the credentials")]
-    AuthFailed { http_status: u16, provider_code: Option<String> },
-    #[error("provider says the number is invalid")]
-    InvalidNumber { http_status: u16, provider_code: Option<String> },
-    #[error("recipient opted out")]
-    OptedOut { http_status: u16, provider_code: Option<String> },
-    #[error("rate limited")]
-    RateLimited { http_status: u16, provider_code: Option<String>, retry_after: Option<Duration> },
-    #[error("provider unavailable")]
-    Unavailable { http_status: Option<u16>, provider_code: Option<String>, retry_after: Option<Duration> },
-    #[error("provider timed out")]
-    Timeout,
-    #[error("provider rejected the message ({provider_code:?})")]
-    Rejected { http_status: u16, provider_code: Option<String>, message: String },
-    #[error("provider answered something we cannot read: {detail}")]
-    BadResponse { http_status: Option<u16>, detail: String },
-    /// The recipient cannot receive on this channel (not on WhatsApp, app uninstalled, no such mailbox).
-    #[error("recipient unreachable on this channel")]
-    Unreachable { http_status: Option<u16>, provider_code: Option<String> },
-    /// WhatsApp free text outside the 24-hour customer-service window.
-    #[error("outside the 24-hour window: an approved template is needed")]
-    OutsideWindow { http_status: Option<u16>, provider_code: Option<String> },
-    /// Template missing, not approved in that language, or the wrong number of parameters.
-    #[error("template not usable")]
-    TemplateInvalid { http_status: Option<u16>, provider_code: Option<String> },
-    /// The provider has no call that proves the credentials without sending (use "send a test").
-    #[error("this provider cannot be checked without sending")]
-    CheckUnsupported,
-    /// The content itself was refused (too large, a bad attachment, bad TwiML).
-    #[error("content refused")]
-    ContentInvalid { http_status: Option<u16>, provider_code: Option<String> },
 }
 
 impl ProviderError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            ProviderError::AuthFailed { .. } => "provider.auth_failed",
-            ProviderError::InvalidNumber { .. } => "provider.invalid_number",
-            ProviderError::OptedOut { .. } => "provider.opted_out",
-            ProviderError::RateLimited { .. } => "provider.rate_limited",
-            ProviderError::Unavailable { .. } => "provider.unavailable",
-            ProviderError::Timeout => "provider.timeout",
-            ProviderError::Rejected { .. } => "provider.rejected",
-            ProviderError::BadResponse { .. } => "provider.bad_response",
-            ProviderError::Unreachable { .. } => "provider.unreachable",
-            ProviderError::OutsideWindow { .. } => "provider.outside_window",
-            ProviderError::TemplateInvalid { .. } => "provider.template_invalid",
-            ProviderError::ContentInvalid { .. } => "provider.content_invalid",
-            ProviderError::CheckUnsupported => "provider.check_unsupported",
-        }
-    }
-
-    pub fn params(&self) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        if let Some(code) = self.provider_code() {
-            out.insert("code".to_owned(), code.to_owned());
-        }
-        out
-    }
-
-    pub fn class(&self) -> ErrorClass {
-        match self {
-            ProviderError::AuthFailed { .. }
-            | ProviderError::InvalidNumber { .. }
-            | ProviderError::OptedOut { .. }
-            | ProviderError::Rejected { .. }
-            | ProviderError::Unreachable { .. }
-            | ProviderError::OutsideWindow { .. }
-            | ProviderError::TemplateInvalid { .. }
-            | ProviderError::ContentInvalid { .. }
-            | ProviderError::CheckUnsupported => ErrorClass::Permanent,
-            ProviderError::RateLimited { .. } | ProviderError::Timeout | ProviderError::BadResponse { .. } => {
-                ErrorClass::Retryable
-            }
-            ProviderError::Unavailable { .. } => ErrorClass::Failover,
-        }
-    }
-
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            ProviderError::AuthFailed { http_status, .. }
-            | ProviderError::InvalidNumber { http_status, .. }
-            | ProviderError::OptedOut { http_status, .. }
-            | ProviderError::RateLimited { http_status, .. }
-            | ProviderError::Rejected { http_status, .. } => Some(*http_status),
-            ProviderError::Unavailable { http_status, .. }
-            | ProviderError::BadResponse { http_status, .. }
-            | ProviderError::Unreachable { http_status, .. }
-            | ProviderError::OutsideWindow { http_status, .. }
-            | ProviderError::TemplateInvalid { http_status, .. }
-            | ProviderError::ContentInvalid { http_status, .. } => *http_status,
-            ProviderError::Timeout | ProviderError::CheckUnsupported => None,
-        }
-    }
-
-    pub fn provider_code(&self) -> Option<&str> {
-        match self {
-            ProviderError::AuthFailed { provider_code, .. }
-            | ProviderError::InvalidNumber { provider_code, .. }
-            | ProviderError::OptedOut { provider_code, .. }
-            | ProviderError::RateLimited { provider_code, .. }
-            | ProviderError::Unavailable { provider_code, .. }
-            | ProviderError::Rejected { provider_code, .. }
-            | ProviderError::Unreachable { provider_code, .. }
-            | ProviderError::OutsideWindow { provider_code, .. }
-            | ProviderError::TemplateInvalid { provider_code, .. }
-            | ProviderError::ContentInvalid { provider_code, .. } => provider_code.as_deref(),
-            ProviderError::Timeout | ProviderError::BadResponse { .. } | ProviderError::CheckUnsupported => None,
-        }
-    }
-
-    /// What the provider asked us to wait (from `Retry-After`).
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            ProviderError::RateLimited { retry_after, .. } | ProviderError::Unavailable { retry_after, .. } => {
-                *retry_after
-            }
-            _ => None,
-        }
-    }
-
     /// A transport failure: the request may or may not have reached the provider.
     pub fn from_transport(e: &reqwest::Error) -> Self {
         if e.is_timeout() {
@@ -330,7 +194,7 @@ mod tests {
 
     #[test]
     fn every_http_provider_has_a_configured_default_base_url() {
-        for spec in catalog::PROVIDERS.iter().filter(|p| p.id != "smtp") {
+        for spec in registry::PROVIDERS.iter().filter(|p| p.id != "smtp") {
             let host = if spec.id.starts_with("twilio") { "twilio" } else { spec.id };
             assert!(default_base_url(host).is_some_and(|u| u.starts_with("https://")), "{}", spec.id);
         }

@@ -12,7 +12,7 @@
 //! | `http_status` fields | the SMTP reply code (250, 550, 421, …) stands in for the HTTP status |
 //! | `provider_code` | the enhanced status code (`5.1.1`) when the reply has one, else the reply code |
 //! | `530`/`535`/`5.7.8` | `AuthFailed` |
-//! | `5.1.x`, `5.2.1`, `5.2.2`, `550` without an enhanced code, `551`, `553` | `Unreachable`: that mailbox cannot get mail |
+//! | `5.1.x`, `5.2.1`, `5.2.2`, `550` without an enhanced code, `551`, `553` | `Unreachable` with the recipient's problem: no such mailbox (5.1.1, 5.2.1, 550, 551, 553), no mail server for the domain (5.1.2, 5.1.10), mailbox full (5.2.2), an address the relay cannot take (5.1.3) |
 //! | `552`, `5.3.4`, `5.6.x` | `ContentInvalid` (too big, bad content) |
 //! | other `5xx` | `Rejected` with the reply text |
 //! | `4.7.x` (but `454`, a temporary auth failure), or a rate text | `RateLimited`, with the wait read from `retry after N seconds` when given |
@@ -20,7 +20,7 @@
 //! | no answer within `timeout` | `Timeout`; the pool is dropped, since its connection is mid-transaction |
 //! | unreadable replies | `BadResponse` |
 
-use std::net::SocketAddr;
+use crate::error::Recipient;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -76,22 +76,6 @@ pub struct SmtpConfig {
     pub from_name: Option<String>,
     /// For the whole hand-over (connect, greeting, auth, the transaction); see `providers::request_timeout`.
     pub timeout: Duration,
-}
-
-impl SmtpConfig {
-    /// The sandbox sink of `wasel-sim` at `addr`, with its account.
-    pub fn sandbox(addr: SocketAddr) -> Self {
-        Self {
-            host: addr.ip().to_string(),
-            port: addr.port(),
-            security: SmtpSecurity::None,
-            username: Some(wasel_sim::smtp::SANDBOX_USERNAME.to_owned()),
-            password: Some(wasel_sim::smtp::SANDBOX_PASSWORD.to_owned()),
-            from_address: "noreply@example.com".to_owned(),
-            from_name: Some("واصل".to_owned()),
-            timeout: Duration::from_secs(15),
-        }
-    }
 }
 
 impl std::fmt::Debug for SmtpConfig {
@@ -182,11 +166,11 @@ impl SmtpEmail {
             return Err(ProviderError::ContentInvalid { http_status: None, provider_code: None });
         };
         // What the relay would answer to `RCPT TO` with a malformed address (RFC 3463 5.1.3).
-        let to: Address = out
-            .to
-            .trim()
-            .parse()
-            .map_err(|_| ProviderError::Unreachable { http_status: None, provider_code: Some("5.1.3".to_owned()) })?;
+        let to: Address = out.to.trim().parse().map_err(|_| ProviderError::Unreachable {
+            http_status: None,
+            provider_code: Some("5.1.3".to_owned()),
+            problem: Recipient::BadAddress,
+        })?;
         let to = Mailbox::new(to_name.clone().filter(|n| !n.trim().is_empty()), to);
         let builder = Message::builder()
             .from(self.from.clone())
@@ -350,7 +334,11 @@ fn classify_lettre(e: &lettre::transport::smtp::Error) -> ProviderError {
         return if detail.contains("authentication") {
             ProviderError::AuthFailed { http_status: 0, provider_code: None }
         } else if detail.contains("SMTPUTF8") {
-            ProviderError::Unreachable { http_status: None, provider_code: Some("5.6.7".to_owned()) }
+            ProviderError::Unreachable {
+                http_status: None,
+                provider_code: Some("5.6.7".to_owned()),
+                problem: Recipient::BadAddress,
+            }
         } else if detail.contains("8BITMIME") {
             ProviderError::ContentInvalid { http_status: None, provider_code: Some("5.6.3".to_owned()) }
         } else {
@@ -361,6 +349,16 @@ fn classify_lettre(e: &lettre::transport::smtp::Error) -> ProviderError {
     tracing::debug!(%detail, "smtp: connection failed");
     let provider_code = e.is_tls().then(|| "tls".to_owned());
     ProviderError::Unavailable { http_status: None, provider_code, retry_after: None }
+}
+
+/// What an enhanced status code (RFC 3463) says about the recipient.
+fn recipient_problem(enhanced: &str) -> Recipient {
+    match enhanced {
+        "5.1.2" | "5.1.10" => Recipient::NoMailDomain,
+        "5.2.2" => Recipient::MailboxFull,
+        "5.1.3" => Recipient::BadAddress,
+        _ => Recipient::NoMailbox,
+    }
 }
 
 /// Sorts an SMTP error reply (`code` and the text after it) into the shared error classes.
@@ -376,10 +374,14 @@ pub fn classify_reply(code: u16, text: &str) -> ProviderError {
         530 | 534 | 535 | 538 => ProviderError::AuthFailed { http_status: code, provider_code },
         500..=599 if e == "5.7.8" => ProviderError::AuthFailed { http_status: code, provider_code },
         500..=599 if e.starts_with("5.1.") || e == "5.2.1" || e == "5.2.2" => {
-            ProviderError::Unreachable { http_status: Some(code), provider_code }
+            ProviderError::Unreachable { http_status: Some(code), provider_code, problem: recipient_problem(e) }
         }
-        551 | 553 => ProviderError::Unreachable { http_status: Some(code), provider_code },
-        550 if enhanced.is_none() => ProviderError::Unreachable { http_status: Some(code), provider_code },
+        551 | 553 => {
+            ProviderError::Unreachable { http_status: Some(code), provider_code, problem: Recipient::NoMailbox }
+        }
+        550 if enhanced.is_none() => {
+            ProviderError::Unreachable { http_status: Some(code), provider_code, problem: Recipient::NoMailbox }
+        }
         500..=599 if code == 552 || e == "5.3.4" || e.starts_with("5.6.") => {
             ProviderError::ContentInvalid { http_status: Some(code), provider_code }
         }
@@ -457,12 +459,16 @@ mod tests {
         assert_eq!(code(&c(535, "5.7.8 Error: authentication failed")), "provider.auth_failed");
         assert_eq!(code(&c(530, "5.7.0 Authentication required")), "provider.auth_failed");
         let unknown = c(550, "5.1.1 <x@example.com>: Recipient address rejected");
-        assert_eq!(code(&unknown), "provider.unreachable");
+        assert_eq!(code(&unknown), "recipient.no_mailbox");
         assert_eq!(unknown.provider_code(), Some("5.1.1"));
-        assert_eq!(code(&c(501, "5.1.3 Bad recipient address syntax")), "provider.unreachable");
-        assert_eq!(code(&c(553, "mailbox name not allowed")), "provider.unreachable");
+        assert_eq!(code(&c(550, "5.1.2 Host or domain name not found")), "recipient.no_mail_domain");
+        assert_eq!(code(&c(556, "5.1.10 Recipient address has null MX")), "recipient.no_mail_domain");
+        assert_eq!(code(&c(552, "5.2.2 Mailbox full")), "recipient.mailbox_full");
+        assert_eq!(code(&c(550, "5.2.1 Mailbox disabled")), "recipient.no_mailbox");
+        assert_eq!(code(&c(501, "5.1.3 Bad recipient address syntax")), "recipient.bad_address");
+        assert_eq!(code(&c(553, "mailbox name not allowed")), "recipient.no_mailbox");
         assert_eq!(c(553, "mailbox name not allowed").provider_code(), Some("553"));
-        assert_eq!(code(&c(550, "mailbox unavailable")), "provider.unreachable");
+        assert_eq!(code(&c(550, "mailbox unavailable")), "recipient.no_mailbox");
         assert_eq!(code(&c(552, "5.3.4 Error: message file too big")), "provider.content_invalid");
         assert_eq!(code(&c(554, "5.6.0 bad content")), "provider.content_invalid");
         assert_eq!(code(&c(550, "5.7.1 Rejected as spam")), "provider.rejected");
@@ -505,8 +511,16 @@ mod tests {
 
     #[test]
     fn a_bad_from_address_is_a_configuration_error() {
-        let config =
-            SmtpConfig { from_address: "not an address".into(), ..SmtpConfig::sandbox(([127, 0, 0, 1], 25).into()) };
+        let config = SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: 25,
+            security: SmtpSecurity::None,
+            username: None,
+            password: None,
+            from_address: "not an address".into(),
+            from_name: None,
+            timeout: Duration::from_secs(15),
+        };
         let e = SmtpEmail::new(config).map(|_| ()).unwrap_err();
         assert_eq!(e.code(), "credentials.from_invalid");
     }

@@ -8,6 +8,7 @@
 //! A dead token (`UNREGISTERED`, or `INVALID_ARGUMENT` on `message.token`) is `Unreachable` with
 //! provider code `UNREGISTERED`, the signal to disable the device.
 
+use crate::error::Recipient;
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -260,8 +261,11 @@ impl FcmPush {
         let message = error.and_then(|e| e.message).unwrap_or_default();
         // The FCM code when there is one, else Google's canonical status.
         let code = fcm_code.or(canonical);
-        let gone =
-            || ProviderError::Unreachable { http_status: Some(status), provider_code: Some(UNREGISTERED.into()) };
+        let gone = || ProviderError::Unreachable {
+            http_status: Some(status),
+            provider_code: Some(UNREGISTERED.into()),
+            problem: Recipient::DeviceUnregistered,
+        };
         match code.as_deref() {
             Some("UNREGISTERED") => gone(),
             Some("INVALID_ARGUMENT") if blames_token => gone(),

@@ -8,6 +8,7 @@
 //! from polling the notification's counters: `successful` → delivered, `failed` (unsubscribed) or
 //! `errored` → failed, `remaining` → still sent, `canceled` → cancelled.
 
+use crate::error::Recipient;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
@@ -111,9 +112,11 @@ impl OneSignalPush {
         let body: Value = response.json().await.unwrap_or(Value::Null);
         let message = error_texts(&body);
         match status {
-            400 if message.contains("not a valid UUID") && message.contains("include_") => {
-                ProviderError::Unreachable { http_status: Some(status), provider_code: Some(INVALID_PLAYER_IDS.into()) }
-            }
+            400 if message.contains("not a valid UUID") && message.contains("include_") => ProviderError::Unreachable {
+                http_status: Some(status),
+                provider_code: Some(INVALID_PLAYER_IDS.into()),
+                problem: Recipient::DeviceUnregistered,
+            },
             400 if ["contents", "headings", "English language", "data must"].iter().any(|w| message.contains(w)) => {
                 ProviderError::ContentInvalid { http_status: Some(status), provider_code: None }
             }
@@ -181,6 +184,7 @@ impl Provider for OneSignalPush {
                 return Err(ProviderError::Unreachable {
                     http_status: Some(http_status),
                     provider_code: Some(INVALID_PLAYER_IDS.into()),
+                    problem: Recipient::DeviceUnregistered,
                 });
             }
             tracing::debug!(notification = id, "onesignal: notification created");

@@ -7,6 +7,7 @@
 //! `partially_delivered` → `delivered`, `read` → `read`, `undelivered`/`failed` → `failed`,
 //! `canceled` → `cancelled`.
 
+use crate::error::Recipient;
 use serde::Deserialize;
 
 use crate::domain::{Channel, MessageStatus};
@@ -89,7 +90,13 @@ fn codes(code: u32, status: u16) -> Option<ProviderError> {
     let provider_code = Some(code.to_string());
     Some(match code {
         20003 => ProviderError::AuthFailed { http_status: status, provider_code },
-        21211 | 21614 | 21635 => ProviderError::InvalidNumber { http_status: status, provider_code },
+        21211 => ProviderError::InvalidNumber { http_status: status, provider_code },
+        // A real number that cannot take SMS: not a mobile (21614), a landline (21635).
+        21614 | 21635 => ProviderError::Unreachable {
+            http_status: Some(status),
+            provider_code,
+            problem: Recipient::CannotReceiveSms,
+        },
         21610 => ProviderError::OptedOut { http_status: status, provider_code },
         20429 => ProviderError::RateLimited { http_status: status, provider_code, retry_after: None },
         _ => return None,
@@ -208,4 +215,20 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_that_cannot_take_sms_says_so_and_a_malformed_one_is_invalid() {
+        let code = |c: u32| codes(c, 400).map(|e| e.code());
+        assert_eq!(code(21614), Some("recipient.cannot_receive_sms"));
+        assert_eq!(code(21635), Some("recipient.cannot_receive_sms"));
+        assert_eq!(code(21211), Some("provider.invalid_number"));
+        assert_eq!(code(21610), Some("provider.opted_out"));
+        assert_eq!(code(99999), None);
+    }
 }

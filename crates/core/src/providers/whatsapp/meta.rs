@@ -14,6 +14,7 @@
 //! 131051 → content invalid; 1, 2, 131000, 131016 → unavailable; anything else by HTTP status
 //! (100 on a 400 → rejected, 5xx → unavailable).
 
+use crate::error::Recipient;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -267,7 +268,7 @@ async fn error_from(response: reqwest::Response) -> ProviderError {
     match code {
         Some(0 | 190 | 10 | 200..=299) => ProviderError::AuthFailed { http_status: status, provider_code },
         Some(131047) => ProviderError::OutsideWindow { http_status, provider_code },
-        Some(131026) => ProviderError::Unreachable { http_status, provider_code },
+        Some(131026) => ProviderError::Unreachable { http_status, provider_code, problem: Recipient::NotOnWhatsapp },
         Some(131050) => ProviderError::OptedOut { http_status: status, provider_code },
         Some(132000..=132999) => ProviderError::TemplateInvalid { http_status, provider_code },
         Some(130429 | 131056 | 131048 | 80007 | 4) => {

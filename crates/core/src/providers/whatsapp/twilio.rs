@@ -14,6 +14,7 @@
 //! `find_sent` stays unsupported: Twilio renders a template's text itself, so a body match after a crash
 //! would not prove anything either way.
 
+use crate::error::Recipient;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -248,7 +249,7 @@ pub fn error_for_code(code: u32, http_status: Option<u16>) -> Option<ProviderErr
         21610 | 63014 => ProviderError::OptedOut { http_status: status, provider_code },
         20429 | 63018 => ProviderError::RateLimited { http_status: status, provider_code, retry_after: None },
         63016 => ProviderError::OutsideWindow { http_status, provider_code },
-        63024 | 63003 => ProviderError::Unreachable { http_status, provider_code },
+        63024 | 63003 => ProviderError::Unreachable { http_status, provider_code, problem: Recipient::NotOnWhatsapp },
         63021 => ProviderError::ContentInvalid { http_status, provider_code },
         21654 | 21655 | 21656 | 63027 | 63028 => ProviderError::TemplateInvalid { http_status, provider_code },
         _ => return None,
@@ -392,8 +393,8 @@ mod tests {
     fn whatsapp_codes_land_in_their_variants() {
         let code = |c| error_for_code(c, None).map(|e| e.code());
         assert_eq!(code(63016), Some("provider.outside_window"));
-        assert_eq!(code(63024), Some("provider.unreachable"));
-        assert_eq!(code(63003), Some("provider.unreachable"));
+        assert_eq!(code(63024), Some("recipient.not_on_whatsapp"));
+        assert_eq!(code(63003), Some("recipient.not_on_whatsapp"));
         assert_eq!(code(63014), Some("provider.opted_out"));
         assert_eq!(code(63021), Some("provider.content_invalid"));
         assert_eq!(code(21656), Some("provider.template_invalid"));

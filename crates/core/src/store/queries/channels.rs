@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::Channel;
 use crate::error::Result;
 use crate::on_db;
 use crate::store::{Db, now};
@@ -115,7 +116,7 @@ pub async fn templates(db: &Db) -> Result<Vec<TemplateRow>> {
 /// A message a guardian sent us, as an inbound webhook reported it.
 #[derive(Debug, Clone)]
 pub struct NewInbound<'a> {
-    pub channel: &'a str,
+    pub channel: Channel,
     pub provider: &'a str,
     pub provider_message_id: Option<&'a str>,
     pub from_address: &'a str,
@@ -131,7 +132,7 @@ pub async fn record_inbound(db: &Db, m: &NewInbound<'_>) -> Result<bool> {
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (provider, provider_message_id) DO NOTHING";
     let n = on_db!(db, p => sqlx::query(SQL)
         .bind(Uuid::now_v7())
-        .bind(m.channel)
+        .bind(m.channel.as_str())
         .bind(m.provider)
         .bind(m.provider_message_id)
         .bind(m.from_address)
@@ -145,11 +146,15 @@ pub async fn record_inbound(db: &Db, m: &NewInbound<'_>) -> Result<bool> {
 }
 
 /// When this address last wrote to us on this channel, through the sandbox or a real provider.
-pub async fn last_inbound(db: &Db, channel: &str, from_address: &str, sandbox: bool) -> Result<Option<DateTime<Utc>>> {
+pub async fn last_inbound(
+    db: &Db,
+    channel: Channel,
+    from_address: &str,
+    sandbox: bool,
+) -> Result<Option<DateTime<Utc>>> {
     const SQL: &str =
         "SELECT MAX(received_at) FROM inbound_messages WHERE channel = $1 AND from_address = $2 AND sandbox = $3";
-    let (at,): (Option<DateTime<Utc>>,) =
-        on_db!(db, p => sqlx::query_as(SQL).bind(channel).bind(from_address).bind(sandbox).fetch_one(p).await?);
+    let (at,): (Option<DateTime<Utc>>,) = on_db!(db, p => sqlx::query_as(SQL).bind(channel.as_str()).bind(from_address).bind(sandbox).fetch_one(p).await?);
     Ok(at)
 }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::domain::{EventSource, MessageStatus};
+use crate::domain::{Channel, EventSource, MessageStatus};
 use crate::error::{Error, ErrorPayload, Result};
 use crate::store::{Db, Tx, now};
 use crate::{on_db, on_tx};
@@ -34,7 +34,8 @@ macro_rules! select_messages {
 pub struct MessageRow {
     pub id: Uuid,
     pub idempotency_key: String,
-    pub channel: String,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
     pub status: String,
     pub to_address: String,
     pub guardian_id: Option<Uuid>,
@@ -79,7 +80,7 @@ impl MessageRow {
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub idempotency_key: String,
-    pub channel: &'static str,
+    pub channel: Channel,
     pub to_address: String,
     pub guardian_id: Option<Uuid>,
     pub body: String,
@@ -135,7 +136,7 @@ pub async fn enqueue_in(tx: &mut Tx, new: &NewMessage) -> Result<(MessageRow, bo
         let inserted = sqlx::query(INSERT)
             .bind(id)
             .bind(&new.idempotency_key)
-            .bind(new.channel)
+            .bind(new.channel.as_str())
             .bind(new.status.as_str())
             .bind(&new.to_address)
             .bind(new.guardian_id)
@@ -179,7 +180,7 @@ pub async fn get(db: &Db, id: Uuid) -> Result<Option<MessageRow>> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListFilter<'a> {
     pub status: Option<MessageStatus>,
-    pub channel: Option<&'a str>,
+    pub channel: Option<Channel>,
     pub provider: Option<&'a str>,
 }
 
@@ -192,7 +193,7 @@ pub async fn list(db: &Db, filter: ListFilter<'_>, limit: i64) -> Result<Vec<Mes
     let status = filter.status.map(MessageStatus::as_str);
     Ok(on_db!(db, p => sqlx::query_as(SQL)
         .bind(status)
-        .bind(filter.channel)
+        .bind(filter.channel.map(Channel::as_str))
         .bind(filter.provider)
         .bind(limit)
         .fetch_all(p)

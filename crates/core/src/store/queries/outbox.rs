@@ -8,7 +8,7 @@ use sqlx::QueryBuilder;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::domain::MessageStatus;
+use crate::domain::{Channel, MessageStatus};
 use crate::error::{ErrorPayload, Result};
 use crate::on_db;
 use crate::store::{Db, now};
@@ -18,7 +18,8 @@ use crate::store::{Db, now};
 pub struct Claimed {
     pub id: Uuid,
     pub idempotency_key: String,
-    pub channel: String,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
     /// `domain::Content` as JSON; `NULL` for SMS.
     pub content: Option<String>,
     pub to_address: String,

@@ -7,29 +7,7 @@ use crate::error::Result;
 use crate::store::Db;
 use crate::store::queries::settings as q;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    Ar,
-    En,
-}
-
-impl Language {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Language::Ar => "ar",
-            Language::En => "en",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "ar" => Some(Language::Ar),
-            "en" => Some(Language::En),
-            _ => None,
-        }
-    }
-}
+pub use crate::domain::Language;
 
 const LANGUAGE: &str = "ui.language";
 const INSTALLATION: &str = "installation.id";

@@ -29,16 +29,31 @@ impl RetryPolicy {
     /// capped at `max_delay`, scaled by a random factor in [0.5, 1.0) so that workers that failed
     /// together do not retry together. A provider's `Retry-After` is a floor.
     pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        self.delay_with(attempt, retry_after, random_jitter())
+    }
+
+    /// [`RetryPolicy::delay`] with the random factor given (`jitter` in [0.5, 1.0)).
+    pub fn delay_with(&self, attempt: u32, retry_after: Option<Duration>, jitter: f64) -> Duration {
         let exp = self.base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
         let capped = exp.min(self.max_delay);
-        let jitter: f64 = rand::rng().random_range(0.5..1.0);
-        let delay = capped.mul_f64(jitter);
+        let delay = capped.mul_f64(jitter.clamp(0.5, 1.0));
         retry_after.map_or(delay, |floor| delay.max(floor))
+    }
+
+    /// Whether a message allowed `own_max` attempts (its row's limit) has used them all, under
+    /// this policy's limit too (an administrator may have lowered it since it was queued).
+    pub fn exhausted_for(&self, attempts: u32, own_max: u32) -> bool {
+        attempts >= own_max.min(self.max_attempts)
     }
 
     pub fn exhausted(&self, attempts: u32) -> bool {
         attempts >= self.max_attempts
     }
+}
+
+/// The random factor of a retry delay: workers that failed together do not retry together.
+pub fn random_jitter() -> f64 {
+    rand::rng().random_range(0.5..1.0)
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::api::{InboxAttachment, InboxItem};
-use crate::domain::Channel;
+use wasel_core::api::{InboxAttachment, InboxItem};
+use wasel_core::domain::Channel;
 
 pub(crate) struct Source {
     pub channel: Channel,
@@ -30,7 +30,7 @@ fn parse<T: DeserializeOwned>(v: &serde_json::Value) -> Option<T> {
 
 /// A provider's own status word as Wasel's (`successful` → `delivered`), so the inbox speaks one
 /// vocabulary; a word the provider file does not know stays as it is.
-fn as_wasel(status: String, map: fn(&str) -> Option<crate::domain::MessageStatus>) -> String {
+fn as_wasel(status: String, map: fn(&str) -> Option<wasel_core::domain::MessageStatus>) -> String {
     map(&status).map_or(status, |s| s.as_str().to_owned())
 }
 
@@ -157,7 +157,7 @@ fn fcm(v: &serde_json::Value) -> Option<InboxItem> {
 fn onesignal(v: &serde_json::Value) -> Option<InboxItem> {
     let m: wasel_sim::onesignal::SimMessage = parse(v)?;
     Some(InboxItem {
-        status: as_wasel(m.status, crate::providers::push::onesignal::map_status),
+        status: as_wasel(m.status, wasel_core::providers::push::onesignal::map_status),
         title: m.heading,
         text: m.content,
         language: Some(m.language),

@@ -5,9 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::phone::PhoneError;
-use crate::providers::ProviderError;
-use crate::secrets::SecretError;
+mod phone;
+mod provider;
+mod secret;
+
+pub use phone::PhoneError;
+pub use provider::{ErrorClass, ProviderError, Recipient};
+pub use secret::SecretError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -30,7 +34,7 @@ impl ErrorPayload {
 
     /// The message in `lang`, from `locales/<lang>.yml`.
     pub fn localized(&self, lang: &str) -> String {
-        crate::i18n::translate_error(self, lang)
+        crate::i18n::translate_error(&self.code, &self.params, lang)
     }
 }
 
@@ -173,7 +177,16 @@ pub const CODES: &[&str] = &[
     "message.action_not_allowed",
     "bench.postgres_url_required",
     "bench.backend_invalid",
-    "provider.unreachable",
+    "recipient.no_mailbox",
+    "recipient.no_mail_domain",
+    "recipient.mailbox_full",
+    "recipient.bad_address",
+    "recipient.not_on_whatsapp",
+    "recipient.device_unregistered",
+    "recipient.cannot_receive_sms",
+    "provider.plain_http_not_loopback",
+    "smtp.plain_credentials",
+    "outbox.gave_up",
     "provider.outside_window",
     "provider.template_invalid",
     "provider.content_invalid",
@@ -202,6 +215,45 @@ pub const CODES: &[&str] = &[
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use crate::error::Recipient;
+
+    #[test]
+    fn each_channels_recipient_problem_has_its_own_words_in_both_languages() {
+        let problems = [
+            (Recipient::NoMailbox, "mailbox", "صندوق بريد"),
+            (Recipient::NoMailDomain, "domain", "نطاق"),
+            (Recipient::MailboxFull, "full", "ممتلئ"),
+            (Recipient::BadAddress, "email address", "عنوان البريد"),
+            (Recipient::NotOnWhatsapp, "WhatsApp", "واتساب"),
+            (Recipient::DeviceUnregistered, "notifications", "الإشعارات"),
+            (Recipient::CannotReceiveSms, "SMS", "الرسائل النصية"),
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for (problem, en, ar) in problems {
+            let e = crate::providers::ProviderError::Unreachable {
+                http_status: None,
+                provider_code: Some("X1".into()),
+                problem,
+            };
+            let payload = Error::from(e).payload();
+            assert!(payload.code.starts_with("recipient."), "{}", payload.code);
+            let (text_en, text_ar) = (payload.localized("en"), payload.localized("ar"));
+            assert!(text_en.contains(en) && text_en.contains("X1"), "{}: {text_en}", payload.code);
+            assert!(text_ar.contains(ar) && text_ar.contains("X1"), "{}: {text_ar}", payload.code);
+            assert!(seen.insert(text_en), "two problems read the same");
+        }
+    }
+
+    #[test]
+    fn a_final_reason_never_promises_a_retry() {
+        let gave_up = ErrorPayload::new("outbox.gave_up").with("attempts", "5").with("last", "provider.unavailable");
+        for lang in crate::i18n::LANGUAGES {
+            let text = gave_up.localized(lang);
+            assert!(text.contains('5') && !text.contains("%{"), "{lang}: {text}");
+            assert!(!text.contains("will be retried") && !text.contains("ستُعاد"), "{lang}: {text}");
+        }
+    }
+
     use super::*;
 
     fn lookup<'a>(value: &'a serde_json::Value, dotted: &str) -> Option<&'a serde_json::Value> {

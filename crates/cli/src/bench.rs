@@ -9,11 +9,11 @@ use serde::Serialize;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::api::SendSmsInput;
-use crate::error::{Error, Result};
-use crate::secrets::MemorySecrets;
-use crate::store::{Db, now};
-use crate::{Wasel, WaselConfig, on_db};
+use wasel_core::api::SendSmsInput;
+use wasel_core::context::Options;
+use wasel_core::secrets::MemorySecrets;
+use wasel_core::store::{Db, now};
+use wasel_core::{Error, Result, Wasel, WaselConfig, on_db};
 
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
@@ -110,18 +110,19 @@ async fn drop_target(t: Target) {
 }
 
 async fn open(url: &str, sandbox_url: &str) -> Result<Wasel> {
-    Wasel::open(WaselConfig {
+    let config = WaselConfig {
         database_url: Some(url.to_owned()),
         data_dir: std::env::temp_dir(),
         secrets: Arc::new(MemorySecrets::default()),
-        sandbox: true,
-        worker_name: "bench".into(),
-        poll_interval: Duration::from_secs(3600),
-        sandbox_url: Some(sandbox_url.to_owned()),
-        lease: Duration::from_secs(60),
-        breaker: crate::providers::failover::BreakerPolicy::default(),
-    })
-    .await
+        sandbox: None,
+        options: Options {
+            worker_name: "bench".into(),
+            poll_interval: Duration::from_secs(3600),
+            lease: Duration::from_secs(60),
+            breaker: wasel_core::providers::failover::BreakerPolicy::default(),
+        },
+    };
+    wasel_sandbox::open(config, Some(sandbox_url.to_owned())).await
 }
 
 async fn clear(db: &Db) -> Result<()> {
@@ -254,7 +255,7 @@ async fn run(opts: &BenchOptions, url: &str, sim: &wasel_sim::Simulators) -> Res
         tasks.push(tokio::spawn(async move {
             let mut i = w;
             while i < n {
-                wasel.send_sms(input(i, &run_id), Some("bench")).await?;
+                wasel.messaging().send_sms(input(i, &run_id), Some("bench")).await?;
                 i += workers;
             }
             Ok::<(), Error>(())
@@ -295,7 +296,7 @@ async fn run(opts: &BenchOptions, url: &str, sim: &wasel_sim::Simulators) -> Res
         let inp = input(n + i, &latency_run);
         let body = inp.body.clone();
         let t0 = chrono::Utc::now();
-        wasel.send_sms(inp, Some("bench")).await?;
+        wasel.messaging().send_sms(inp, Some("bench")).await?;
         enqueued_at.insert(body, t0);
     }
     let deadline = Instant::now() + Duration::from_secs(60);
