@@ -121,6 +121,29 @@ fn forward_changes(handle: tauri::AppHandle, wasel: Arc<Wasel>) {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+    /// Every command leaves a trace: a tracing span named after it (`command.<name>`).
+    #[test]
+    fn every_command_has_a_tracing_span() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands");
+        let mut commands = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for block in text.split("#[tauri::command]").skip(1) {
+                commands += 1;
+                let head: String = block.lines().take_while(|l| !l.contains("fn ")).collect();
+                let name = block.split("fn ").nth(1).unwrap().split('(').next().unwrap();
+                assert!(
+                    head.contains("#[tracing::instrument(skip_all, name = ")
+                        && head.contains(&format!("\"command.{name}\"")),
+                    "{}: `{name}` has no span",
+                    path.display()
+                );
+            }
+        }
+        assert!(commands >= 26, "found {commands} commands");
+    }
+
     /// The committed TypeScript bindings match the Rust commands and types.
     #[test]
     fn bindings_are_current() {

@@ -14,7 +14,7 @@ pub async fn list_providers(console: State<'_, Console>) -> Result<Vec<ProviderV
 
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip_all, fields(provider = %input.id))]
+#[tracing::instrument(skip_all, name = "command.save_provider", fields(provider = %input.id))]
 pub async fn save_provider(
     console: State<'_, Console>,
     input: ProviderInput,

@@ -54,6 +54,7 @@ pub trait Sandbox: Send + Sync {
     fn as_any(&self) -> &dyn Any;
 }
 
+/// What a recipient would have seen, from the sandbox simulators.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct InboxItem {
