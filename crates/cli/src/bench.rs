@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
+use clap::Subcommand;
 use serde::Serialize;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -343,4 +345,31 @@ async fn run(opts: &BenchOptions, url: &str, sim: &wasel_sim::Simulators) -> Res
         dispatch_vs_raw_claim: raw_claim_per_s.map(|r| (dispatch_per_s / r * 1000.0).round() / 1000.0),
         build: if cfg!(debug_assertions) { "debug" } else { "release" },
     })
+}
+
+#[derive(Subcommand)]
+pub(crate) enum BenchWhat {
+    /// Enqueue and dispatch throughput and latency of the outbox, with raw baselines.
+    Outbox {
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        #[arg(long, default_value_t = 10_000)]
+        messages: usize,
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+        /// Messages sent at a steady 100 msg/s for the latency figures.
+        #[arg(long, default_value_t = 1_000)]
+        latency_messages: usize,
+        /// A PostgreSQL server for `--backend postgres` (a throwaway database is created on it).
+        #[arg(long, env = "WASEL_BENCH_PG_URL")]
+        database_url: Option<String>,
+    },
+}
+
+pub(crate) async fn run_command(what: BenchWhat) -> Result<(), crate::output::Failure> {
+    let BenchWhat::Outbox { backend, messages, workers, latency_messages, database_url } = what;
+    let opts = BenchOptions { backend, postgres_url: database_url, messages, workers, latency_messages };
+    let report = outbox(opts).await.map_err(|e| crate::output::Failure::Core(e, wasel_core::settings::Language::En))?;
+    println!("{}", serde_json::to_string(&report).context("report")?);
+    Ok(())
 }
