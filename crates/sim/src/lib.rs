@@ -50,9 +50,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-mod debug;
 pub mod faults;
 pub mod fcm;
+mod kit;
 pub mod meta;
 pub mod msegat;
 pub mod onesignal;

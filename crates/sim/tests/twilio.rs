@@ -582,6 +582,39 @@ async fn the_list_filters_by_the_day_sent() {
 }
 
 #[tokio::test]
+async fn the_list_takes_date_time_filters_as_the_official_sdks_write_them() {
+    let h = spawn_sim().await;
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    h.send_sms(GUARDIAN, "hi").await;
+    let after = chrono::Utc::now() + chrono::Duration::seconds(5);
+    let harness = &h;
+    let count = |query: String| {
+        let url = format!("{}?{query}", harness.messages_url());
+        async move {
+            let (status, json) = harness.get(&url).await;
+            assert_eq!(status, 200, "{json}");
+            json["messages"].as_array().unwrap().len()
+        }
+    };
+    let stamp = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    // `DateSent>=` and `DateSent<=` as twilio-python and twilio-node send them.
+    assert_eq!(count(format!("DateSent%3E={}", stamp(before))).await, 1);
+    assert_eq!(count(format!("DateSent%3E={}", stamp(after))).await, 0);
+    assert_eq!(count(format!("DateSent%3C={}", stamp(after))).await, 1);
+    assert_eq!(count(format!("DateSent%3C={}", stamp(before))).await, 0);
+    assert_eq!(count(format!("DateSent%3E={}&DateSent%3C={}", stamp(before), stamp(after))).await, 1);
+    // An offset is read as written; the page links keep the date-time.
+    let riyadh = (before + chrono::Duration::hours(3)).format("%Y-%m-%dT%H:%M:%S%%2B03:00").to_string();
+    assert_eq!(count(format!("DateSent%3E={riyadh}")).await, 1);
+    let (_, page) = h.get(&format!("{}?DateSent%3E={}&PageSize=1", h.messages_url(), stamp(before))).await;
+    assert!(page["uri"].as_str().unwrap().contains("T"), "{page}");
+    for garbage in ["2026-13-40T00:00:00Z", "yesterday", "2026-12-04T25:00"] {
+        let (status, json) = h.get(&format!("{}?DateSent%3E={garbage}", h.messages_url())).await;
+        assert_twilio_error(status, &json, 400, 20001);
+    }
+}
+
+#[tokio::test]
 async fn a_provider_that_is_down_answers_503_but_the_sim_routes_still_work() {
     let h = spawn_sim().await;
     h.sim.twilio().set_faults(Faults { down: true, ..Faults::default() });

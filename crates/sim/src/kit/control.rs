@@ -25,7 +25,7 @@ pub(crate) trait Inspect: Clone + Send + Sync + 'static {
 /// `set_faults`) and its own way of blocking a recipient.
 macro_rules! inspect {
     ($sim:ty, $message:ty, $name:literal, $block:ident) => {
-        impl crate::debug::Inspect for $sim {
+        impl crate::kit::control::Inspect for $sim {
             type Message = $message;
             const NAME: &'static str = $name;
             fn inbox(&self) -> Vec<$message> {
