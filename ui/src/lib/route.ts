@@ -1,14 +1,13 @@
-//! The current screen lives in `location.hash` (`#/messages`), so a reload or a screenshot URL
-//! opens the same screen; no router library is needed for a handful of screens.
+// The current screen lives in `location.hash` (`#/messages`), so a reload or a screenshot URL
+// opens the same screen; no router library is needed. Which screens exist is the screen
+// registry's business (`features/shell/screens.tsx`): this file only reads and writes the hash.
 import { useSyncExternalStore } from "react";
+import type { ScreenId } from "../features/shell/screens";
 
-export const PAGES = ["compose", "messages", "attention", "inbox", "settings"] as const;
-export type Page = (typeof PAGES)[number];
-const DEFAULT_PAGE: Page = "compose";
+export type Page = ScreenId;
 
-function pageFromHash(hash: string): Page {
-  const name = hash.replace(/^#\/?/, "");
-  return (PAGES as readonly string[]).includes(name) ? (name as Page) : DEFAULT_PAGE;
+function nameFromHash(hash: string): string {
+  return hash.replace(/^#\/?/, "");
 }
 
 function subscribe(onChange: () => void): () => void {
@@ -16,12 +15,13 @@ function subscribe(onChange: () => void): () => void {
   return () => window.removeEventListener("hashchange", onChange);
 }
 
-export function usePage(): Page {
-  return useSyncExternalStore(
-    subscribe,
-    () => pageFromHash(window.location.hash),
-    () => DEFAULT_PAGE,
-  );
+/** The screen named in the address when it is one of `known`, else `fallback`. */
+export function usePage<T extends string>(known: readonly T[], fallback: T): T {
+  const pick = (hash: string) => {
+    const name = nameFromHash(hash);
+    return (known as readonly string[]).includes(name) ? (name as T) : fallback;
+  };
+  return useSyncExternalStore(subscribe, () => pick(window.location.hash), () => fallback);
 }
 
 export function navigate(page: Page): void {

@@ -32,7 +32,10 @@ impl OperatorAction {
     /// The effect of this action on a message in `from`, or why it is not allowed.
     pub fn effect(self, from: MessageStatus) -> Result<ActionEffect> {
         let (to, due_now, audit_action) = match (self, from) {
-            (OperatorAction::Cancel, _) => (MessageStatus::Cancelled, false, "message.cancel"),
+            // Only what has not gone out yet (or whose outcome is unknown) can be stopped.
+            (OperatorAction::Cancel, from) if MessageStatus::Cancelled.can_follow(from) => {
+                (MessageStatus::Cancelled, false, "message.cancel")
+            }
             (OperatorAction::RetryNow, MessageStatus::Queued | MessageStatus::Scheduled) => {
                 (MessageStatus::Queued, true, "message.retry_now")
             }
@@ -65,6 +68,8 @@ mod tests {
             (OperatorAction::Resend, MessageStatus::Delivered),
             (OperatorAction::Dismiss, MessageStatus::Queued),
             (OperatorAction::RetryNow, MessageStatus::Failed),
+            (OperatorAction::Cancel, MessageStatus::Delivered),
+            (OperatorAction::Cancel, MessageStatus::Sending),
         ] {
             assert_eq!(action.effect(from).unwrap_err().code(), "message.action_not_allowed");
         }

@@ -1,22 +1,20 @@
 import { Alert, Button, EmptyState, Group, List, Paper, Stack, Table, Text } from "@mantine/core";
-import { useState, type KeyboardEvent, type MouseEvent } from "react";
+import { useState, type MouseEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Ltr } from "../../components/Ltr";
 import { PageHeader } from "../../components/PageHeader";
-import { currentLanguage } from "../../i18n";
 import { toErrorPayload, type ErrorPayload, type MessageView, type OperatorAction } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
-import { formatDateTime, formatHijri, formatNumber } from "../../lib/format";
 import { ACTION_TEST_ID, latest, useMessageAction } from "../messages/actions";
 import { ConfirmActionModal } from "../messages/ConfirmActionModal";
 import { MessageDrawer } from "../messages/MessageDrawer";
 import { useNeedsAttention } from "../messages/queries";
-import { SandboxBadge } from "../messages/SandboxBadge";
+import { MessageTable, type MessageColumn } from "../messages/MessageTable";
 import classes from "./AttentionPage.module.css";
 import { Loading } from "../../components/Loading";
 
 /** What the desk can do from the list; cancelling stays in the message's details. */
 const ROW_ACTIONS: readonly OperatorAction[] = ["resend", "dismiss"];
+const COLUMNS: readonly MessageColumn[] = ["time", "recipient", "body", "attempts"];
 
 type Outcome = { action: OperatorAction; message: MessageView } | { error: ErrorPayload } | null;
 
@@ -124,13 +122,25 @@ export function AttentionPage() {
           />
         ) : (
           <Table.ScrollContainer minWidth="52rem">
-            <AttentionTable
+            <MessageTable
               rows={rows}
-              pending={act.isPending ? (act.variables ?? null) : null}
+              columns={COLUMNS}
               onOpen={setOpenId}
-              onAction={(action, message) => {
-                setOutcome(null);
-                setConfirming({ action, message });
+              testId="attention-table"
+              rowTestId="attention-row"
+              bodyLines={2}
+              extra={{
+                header: t("attention.columns.actions"),
+                cell: (m) => (
+                  <RowActions
+                    message={m}
+                    pending={act.isPending ? (act.variables ?? null) : null}
+                    onAction={(action, message) => {
+                      setOutcome(null);
+                      setConfirming({ action, message });
+                    }}
+                  />
+                ),
               }}
             />
           </Table.ScrollContainer>
@@ -143,102 +153,38 @@ export function AttentionPage() {
   );
 }
 
-function AttentionTable({
-  rows,
+/** Resend or close one message, from its row; the row itself opens the details. */
+function RowActions({
+  message,
   pending,
-  onOpen,
   onAction,
 }: {
-  rows: MessageView[];
+  message: MessageView;
   pending: { id: string; action: OperatorAction } | null;
-  onOpen: (id: string) => void;
   onAction: (action: OperatorAction, message: MessageView) => void;
 }) {
   const { t } = useTranslation();
-  const language = currentLanguage();
-  const onKeyDown = (id: string) => (event: KeyboardEvent<HTMLTableRowElement>) => {
-    if (event.target !== event.currentTarget) return;
-    if (event.key === "Enter" || event.key === " ") {
-      event.preventDefault();
-      onOpen(id);
-    }
-  };
-  const click = (action: OperatorAction, message: MessageView) => (event: MouseEvent) => {
+  const click = (action: OperatorAction) => (event: MouseEvent) => {
     // The row opens the details; a button only asks about its own action.
     event.stopPropagation();
     onAction(action, message);
   };
-
   return (
-    <Table data-testid="attention-table" highlightOnHover verticalSpacing="sm" horizontalSpacing="md" className={classes.table}>
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>{t("messages.columns.time")}</Table.Th>
-          <Table.Th>{t("messages.columns.recipient")}</Table.Th>
-          <Table.Th>{t("messages.columns.body")}</Table.Th>
-          <Table.Th className={classes.numeric}>{t("attention.columns.attempts")}</Table.Th>
-          <Table.Th>{t("attention.columns.actions")}</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {rows.map((m) => (
-          <Table.Tr
-            key={m.id}
-            data-testid="attention-row"
-            data-status={m.status}
-            data-id={m.id}
-            className={classes.row}
-            tabIndex={0}
-            aria-label={t("messages.openDetails")}
-            onClick={() => onOpen(m.id)}
-            onKeyDown={onKeyDown(m.id)}
-          >
-            <Table.Td className={classes.time}>
-              <Text size="sm">{formatDateTime(m.createdAt, language)}</Text>
-              <Text size="xs" c="dimmed">
-                {formatHijri(m.createdAt, language)}
-              </Text>
-            </Table.Td>
-            <Table.Td>
-              <Group gap={6} wrap="nowrap">
-                <Text size="sm" fw={500}>
-                  {m.guardianName ?? t("common.none")}
-                </Text>
-                {m.sandbox && <SandboxBadge />}
-              </Group>
-              <Text size="xs" c="dimmed">
-                <Ltr>{m.toDisplay}</Ltr>
-              </Text>
-            </Table.Td>
-            <Table.Td className={classes.bodyCell}>
-              <Text size="sm" lineClamp={2} dir="auto" title={m.body}>
-                {m.body}
-              </Text>
-            </Table.Td>
-            <Table.Td className={classes.numeric}>
-              <Text size="sm">{formatNumber(m.attempts, language)}</Text>
-            </Table.Td>
-            <Table.Td>
-              <Group gap="xs" wrap="nowrap">
-                {ROW_ACTIONS.map((action) => (
-                  <Button
-                    key={action}
-                    size="xs"
-                    variant={action === "resend" ? "filled" : "light"}
-                    data-testid={ACTION_TEST_ID[action]}
-                    loading={pending?.id === m.id && pending.action === action}
-                    disabled={pending !== null && !(pending.id === m.id && pending.action === action)}
-                    onClick={click(action, m)}
-                  >
-                    {t(`actions.${action}.label`)}
-                  </Button>
-                ))}
-              </Group>
-            </Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+    <Group gap="xs" wrap="nowrap">
+      {ROW_ACTIONS.map((action) => (
+        <Button
+          key={action}
+          size="xs"
+          variant={action === "resend" ? "filled" : "light"}
+          data-testid={ACTION_TEST_ID[action]}
+          loading={pending?.id === message.id && pending.action === action}
+          disabled={pending !== null && !(pending.id === message.id && pending.action === action)}
+          onClick={click(action)}
+        >
+          {t(`actions.${action}.label`)}
+        </Button>
+      ))}
+    </Group>
   );
 }
 

@@ -1,26 +1,21 @@
 import { Alert, Button, EmptyState, Group, Paper, Select, Stack, Table, Text } from "@mantine/core";
-import { useMemo, useState, type KeyboardEvent } from "react";
+import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Ltr } from "../../components/Ltr";
 import { PageHeader } from "../../components/PageHeader";
-import { currentLanguage } from "../../i18n";
-import { ChannelLabel } from "../../components/ChannelIcon";
 import { CHANNELS } from "../../lib/channels";
 import type { MessageChannel, MessageStatus, MessageView } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
-import { formatDateTime, formatHijri, formatNumber } from "../../lib/format";
 import { latest } from "./actions";
 import { MessageDrawer } from "./MessageDrawer";
-import { ProviderName } from "./ProviderName";
-import { SandboxBadge } from "./SandboxBadge";
 import { useProviders } from "../settings/queries";
 import { useMessages } from "./queries";
 import { MESSAGE_STATUSES } from "./status";
-import { StatusBadge } from "./StatusBadge";
+import { MessageTable, type MessageColumn } from "./MessageTable";
 import classes from "./MessagesPage.module.css";
 import { Loading } from "../../components/Loading";
 
 const ALL = "all";
+const COLUMNS: readonly MessageColumn[] = ["time", "recipient", "body", "channel", "provider", "status", "segments"];
 
 export function MessagesPage() {
   const { t } = useTranslation();
@@ -117,96 +112,20 @@ export function MessagesPage() {
             description={filtered ? t("messages.empty.filteredDescription") : t("messages.empty.description")}
           />
         ) : (
-          <Table.ScrollContainer minWidth="56rem">
-            <MessagesTable rows={rows} onOpen={setSelectedId} />
+          <Table.ScrollContainer minWidth="60rem">
+            <MessageTable
+              rows={rows}
+              columns={COLUMNS}
+              onOpen={setSelectedId}
+              testId="messages-table"
+              rowTestId="message-row"
+            />
           </Table.ScrollContainer>
         )}
       </Paper>
 
       <MessageDrawer message={selected} onClose={() => setSelectedId(null)} onActed={setActed} />
     </Stack>
-  );
-}
-
-export function MessagesTable({ rows, onOpen }: { rows: MessageView[]; onOpen: (id: string) => void }) {
-  const { t } = useTranslation();
-  const language = currentLanguage();
-  const onKeyDown = (id: string) => (event: KeyboardEvent<HTMLTableRowElement>) => {
-    if (event.key === "Enter" || event.key === " ") {
-      event.preventDefault();
-      onOpen(id);
-    }
-  };
-  return (
-    <Table data-testid="messages-table" highlightOnHover verticalSpacing="sm" horizontalSpacing="md" className={classes.table}>
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>{t("messages.columns.time")}</Table.Th>
-          <Table.Th>{t("messages.columns.recipient")}</Table.Th>
-          <Table.Th>{t("messages.columns.body")}</Table.Th>
-          <Table.Th>{t("messages.columns.channel")}</Table.Th>
-          <Table.Th>{t("messages.columns.provider")}</Table.Th>
-          <Table.Th>{t("messages.columns.status")}</Table.Th>
-          <Table.Th className={classes.numeric}>{t("messages.columns.segments")}</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {rows.map((m) => (
-          <Table.Tr
-            key={m.id}
-            data-testid="message-row"
-            data-status={m.status}
-            data-channel={m.channel}
-            data-id={m.id}
-            className={classes.row}
-            tabIndex={0}
-            aria-label={t("messages.openDetails")}
-            onClick={() => onOpen(m.id)}
-            onKeyDown={onKeyDown(m.id)}
-          >
-            <Table.Td className={classes.time}>
-              <Text size="sm">{formatDateTime(m.createdAt, language)}</Text>
-              <Text size="xs" c="dimmed">
-                {formatHijri(m.createdAt, language)}
-              </Text>
-            </Table.Td>
-            <Table.Td>
-              <Text size="sm" fw={500}>
-                {m.guardianName ?? t("common.none")}
-              </Text>
-              <Text size="xs" c="dimmed">
-                <Ltr>{m.toDisplay}</Ltr>
-              </Text>
-            </Table.Td>
-            <Table.Td className={classes.bodyCell}>
-              <Text size="sm" lineClamp={1} dir="auto" title={m.body}>
-                {m.body}
-              </Text>
-              {m.title && (
-                <Text size="xs" c="dimmed" lineClamp={1} dir="auto" data-testid="message-title">
-                  {m.title}
-                </Text>
-              )}
-            </Table.Td>
-            <Table.Td>
-              <ChannelLabel channel={m.channel} />
-            </Table.Td>
-            <Table.Td>
-              <Text size="sm">{m.provider ? <ProviderName id={m.provider} /> : t("common.none")}</Text>
-            </Table.Td>
-            <Table.Td>
-              <Group gap={6} wrap="nowrap">
-                <StatusBadge status={m.status} testId="message-status" />
-                {m.sandbox && <SandboxBadge />}
-              </Group>
-            </Table.Td>
-            <Table.Td className={classes.numeric}>
-              <Text size="sm">{m.channel === "sms" ? formatNumber(m.segments, language) : t("common.none")}</Text>
-            </Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
   );
 }
 

@@ -1,26 +1,30 @@
-import { Alert, AppShell, Badge, Box, Button, Container, Group, Text, UnstyledButton } from "@mantine/core";
+import { Alert, AppShell, Box, Button, Container, Group, Text } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { subscribeToMessageChanges } from "../../ipc";
 import { applyLanguage, currentLanguage } from "../../i18n";
 import { useErrorText } from "../../lib/errors";
-import { formatNumber } from "../../lib/format";
-import { navigate, usePage, PAGES, type Page } from "../../lib/route";
-import { AttentionPage } from "../attention/AttentionPage";
-import { ComposePage } from "../compose/ComposePage";
-import { InboxPage } from "../inbox/InboxPage";
-import { MessagesPage } from "../messages/MessagesPage";
+import { navigate, usePage } from "../../lib/route";
 import { useNeedsAttention } from "../messages/queries";
-import { SettingsPage } from "../settings/SettingsPage";
+import { Navigation } from "./Navigation";
+import { DEFAULT_SCREEN, SCREENS, SCREEN_IDS, visibleScreens } from "./screens";
 import { useAppStatus } from "./useAppStatus";
 import { useLanguage } from "./useLanguage";
 import classes from "./AppLayout.module.css";
 
+const COLLAPSED_KEY = "wasel.nav.collapsed";
+
 export function AppLayout() {
-  const page = usePage();
+  const page = usePage(SCREEN_IDS, DEFAULT_SCREEN);
   const client = useQueryClient();
   const status = useAppStatus();
+  const attention = useNeedsAttention();
+  const [collapsed, setCollapsed] = useState(() => window.localStorage.getItem(COLLAPSED_KEY) === "1");
+  // Who is signed in arrives with users and roles; until an installation has users, every
+  // screen is open (`visibleScreens(…, null)`).
+  const screens = visibleScreens(SCREENS, null);
+  const current = screens.find((s) => s.id === page) ?? screens[0];
 
   useEffect(() => subscribeToMessageChanges(client), [client]);
 
@@ -32,70 +36,71 @@ export function AppLayout() {
     if (status.data.language !== currentLanguage()) void applyLanguage(status.data.language);
   }, [status.data]);
 
+  // Alt+1…9 open the first nine screens, wherever the focus is.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!event.altKey || event.ctrlKey || event.metaKey) return;
+      const n = Number.parseInt(event.code.replace("Digit", ""), 10);
+      const target = Number.isInteger(n) && n >= 1 ? screens[n - 1] : undefined;
+      if (target) {
+        event.preventDefault();
+        navigate(target.id);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [screens]);
+
+  const toggle = () => {
+    setCollapsed((c) => {
+      window.localStorage.setItem(COLLAPSED_KEY, c ? "0" : "1");
+      return !c;
+    });
+  };
+  const Page = current?.component;
+
   return (
-    <AppShell header={{ height: "4rem" }} padding="lg" className={classes.shell}>
+    <AppShell
+      header={{ height: "4rem" }}
+      navbar={{ width: collapsed ? "4.5rem" : "13.5rem", breakpoint: 0 }}
+      padding="lg"
+      className={classes.shell}
+    >
       <AppShell.Header className={classes.header}>
-        <Header page={page} />
+        <Header />
       </AppShell.Header>
+      <AppShell.Navbar className={classes.navbar}>
+        <Navigation
+          screens={screens}
+          page={current?.id ?? DEFAULT_SCREEN}
+          collapsed={collapsed}
+          onToggle={toggle}
+          waiting={attention.data?.length ?? 0}
+        />
+      </AppShell.Navbar>
       <AppShell.Main className={classes.main}>
         <Container size="xl" px={0}>
           <Banners />
-          {page === "compose" && <ComposePage />}
-          {page === "messages" && <MessagesPage />}
-          {page === "attention" && <AttentionPage />}
-          {page === "inbox" && <InboxPage />}
-          {page === "settings" && <SettingsPage />}
+          {Page && <Page />}
         </Container>
       </AppShell.Main>
     </AppShell>
   );
 }
 
-function Header({ page }: { page: Page }) {
+function Header() {
   const { t } = useTranslation();
-  const attention = useNeedsAttention();
-  const waiting = attention.data?.length ?? 0;
   return (
     <Group h="100%" px="lg" justify="space-between" wrap="nowrap" data-testid="app-shell">
-      <Group gap="xl" wrap="nowrap">
-        <Box className={classes.brand}>
-          <span className={classes.brandMark} aria-hidden="true">
-            {t("app.name").slice(0, 1)}
-          </span>
-          <span className={classes.brandText}>
-            <span className={classes.brandName}>{t("app.name")}</span>
-            <span className={classes.brandAlt}>{t("app.nameAlt")}</span>
-          </span>
-        </Box>
-        <nav aria-label={t("nav.label")} className={classes.nav}>
-          {PAGES.map((name) => (
-            <UnstyledButton
-              key={name}
-              className={classes.navLink}
-              data-active={page === name || undefined}
-              aria-current={page === name ? "page" : undefined}
-              data-testid={`nav-${name}`}
-              onClick={() => navigate(name)}
-            >
-              {t(`nav.${name}`)}
-              {name === "attention" && waiting > 0 && (
-                <Badge
-                  component="span"
-                  color="red"
-                  variant="filled"
-                  size="sm"
-                  circle={waiting < 10}
-                  className={classes.navBadge}
-                  data-testid="attention-count"
-                  aria-label={t("attention.countLabel", { count: waiting })}
-                >
-                  {formatNumber(waiting, currentLanguage())}
-                </Badge>
-              )}
-            </UnstyledButton>
-          ))}
-        </nav>
-      </Group>
+      <Box className={classes.brand}>
+        <span className={classes.brandMark} aria-hidden="true">
+          {t("app.name").slice(0, 1)}
+        </span>
+        <span className={classes.brandText}>
+          <span className={classes.brandName}>{t("app.name")}</span>
+          <span className={classes.brandAlt}>{t("app.nameAlt")}</span>
+        </span>
+      </Box>
       <LanguageToggle />
     </Group>
   );

@@ -11,7 +11,7 @@ import type {
   ProviderInput,
   ProviderView,
   TemplateView,
-} from "./bindings";
+} from "../bindings";
 
 export const CHANNELS: readonly MessageChannel[] = ["sms", "whatsapp", "email", "push", "voice"];
 

@@ -1,0 +1,71 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it } from "vitest";
+import { renderApp } from "../../test/render";
+import { groupScreens, SCREENS, visibleScreens, type Screen } from "./screens";
+
+const screen_ = (id: string, group: Screen["group"], roles?: Screen["roles"]): Screen => ({
+  id,
+  group,
+  label: `nav.${id}`,
+  icon: null,
+  component: () => null,
+  roles,
+});
+
+describe("the screen registry", () => {
+  it("shows a role only the screens it may open, and everything before users exist", () => {
+    const all = [screen_("compose", "reception", ["reception"]), screen_("results", "clinical", ["clinician"]), screen_("audit", "administration")];
+    expect(visibleScreens(all, null).map((s) => s.id)).toEqual(["compose", "results", "audit"]);
+    expect(visibleScreens(all, "clinician").map((s) => s.id)).toEqual(["results", "audit"]);
+    expect(visibleScreens(all, "reception").map((s) => s.id)).toEqual(["compose", "audit"]);
+    expect(visibleScreens(all, "auditor").map((s) => s.id)).toEqual(["audit"]);
+  });
+
+  it("groups screens by the people who use them, in a fixed order, leaving empty groups out", () => {
+    const grouped = groupScreens([screen_("audit", "administration"), screen_("compose", "reception"), screen_("results", "clinical")]);
+    expect(grouped.map((g) => g.group)).toEqual(["reception", "clinical", "administration"]);
+    expect(groupScreens(SCREENS).map((g) => g.group)).toEqual(["reception", "administration"]);
+  });
+});
+
+describe("the side navigation", () => {
+  afterEach(() => window.localStorage.removeItem("wasel.nav.collapsed"));
+
+  it("lists the screens under their groups' headings and marks the open one", async () => {
+    renderApp({ page: "messages" });
+    const nav = await screen.findByRole("navigation", { name: "التنقل الرئيسي" });
+    expect(within(nav).getByRole("heading", { name: "الاستقبال" })).toBeInTheDocument();
+    expect(within(nav).getByRole("heading", { name: "الإدارة" })).toBeInTheDocument();
+    expect(within(nav).queryByRole("heading", { name: "العيادة" })).toBeNull();
+    expect(screen.getByTestId("nav-messages")).toHaveAttribute("aria-current", "page");
+    expect(screen.getByTestId("nav-compose")).not.toHaveAttribute("aria-current");
+  });
+
+  it("folds to icons, keeps the labels for screen readers, and remembers it", async () => {
+    const user = userEvent.setup();
+    const first = renderApp();
+    const toggle = await screen.findByTestId("nav-collapse");
+    expect(toggle).toHaveAttribute("aria-expanded", "true");
+    await user.click(toggle);
+    expect(toggle).toHaveAttribute("aria-expanded", "false");
+    expect(screen.getByTestId("nav-messages")).toHaveTextContent("الرسائل");
+    expect(window.localStorage.getItem("wasel.nav.collapsed")).toBe("1");
+    first.unmount();
+    renderApp();
+    expect(await screen.findByTestId("nav-collapse")).toHaveAttribute("aria-expanded", "false");
+  });
+
+  it("opens screens from the keyboard: Tab and Enter, and Alt with the screen's number", async () => {
+    const user = userEvent.setup();
+    renderApp();
+    const messages = await screen.findByTestId("nav-messages");
+    expect(messages).toHaveAttribute("aria-keyshortcuts", "Alt+2");
+    messages.focus();
+    await user.keyboard("{Enter}");
+    await waitFor(() => expect(window.location.hash).toBe("#/messages"));
+    await user.keyboard("{Alt>}{5}{/Alt}");
+    await waitFor(() => expect(window.location.hash).toBe("#/settings"));
+    expect(await screen.findByTestId("nav-settings")).toHaveAttribute("aria-current", "page");
+  });
+});
