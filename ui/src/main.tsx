@@ -1,6 +1,4 @@
-import "@fontsource/ibm-plex-sans-arabic/400.css";
-import "@fontsource/ibm-plex-sans-arabic/500.css";
-import "@fontsource/ibm-plex-sans-arabic/700.css";
+import "./fonts.css";
 import "@mantine/core/styles.css";
 import "./global.css";
 import { StrictMode } from "react";

@@ -9,8 +9,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
-use wasel_core::domain::sms::segment_info;
 use wasel_core::domain::policy::QuietHours;
+use wasel_core::domain::sms::segment_info;
 use wasel_core::domain::{EmailAddress, MessageStatus, OperatorAction, OutboxSettings, PhoneE164};
 
 const FIXTURES: &str = "../../ui/src/ipc/fake/rules.fixtures.json";
@@ -171,9 +171,9 @@ fn outbox() -> Value {
                 match input.check() {
                     // As the settings screen gets them back: `HH:MM-HH:MM`.
                     Ok(q) => {
-                        let shown = q.and_then(QuietHours::parse).map(|h| {
-                            format!("{}-{}", h.start.format("%H:%M"), h.end.format("%H:%M"))
-                        });
+                        let shown = q
+                            .and_then(QuietHours::parse)
+                            .map(|h| format!("{}-{}", h.start.format("%H:%M"), h.end.format("%H:%M")));
                         json!({ "input": json_input, "quietHours": shown, "error": null })
                     }
                     Err(e) => json!({ "input": json_input, "quietHours": null, "error": error(e) }),
