@@ -116,21 +116,9 @@ fn emails() -> Value {
 
 fn actions() -> Value {
     let actions = [OperatorAction::Cancel, OperatorAction::RetryNow, OperatorAction::Resend, OperatorAction::Dismiss];
-    let statuses = [
-        MessageStatus::Scheduled,
-        MessageStatus::Queued,
-        MessageStatus::Sending,
-        MessageStatus::Sent,
-        MessageStatus::Delivered,
-        MessageStatus::Read,
-        MessageStatus::Failed,
-        MessageStatus::Cancelled,
-        MessageStatus::Expired,
-        MessageStatus::Unknown,
-    ];
     let mut out = Vec::new();
     for action in actions {
-        for status in statuses {
+        for status in MessageStatus::ALL {
             let action_name = serde_json::to_value(action).unwrap();
             out.push(match action.effect(status) {
                 Ok(e) => json!({ "action": action_name, "status": status.as_str(), "to": e.to.as_str(), "dueNow": e.due_now, "error": null }),

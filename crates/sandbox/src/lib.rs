@@ -206,6 +206,33 @@ impl Sandbox for SimSandbox {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    /// A provider declared in the core's registry without a sandbox account would silently have
+    /// no sandbox: every one has its account here, with every field its declaration requires.
+    #[tokio::test]
+    async fn every_declared_provider_has_a_sandbox_account_with_its_required_fields() {
+        let sandbox = super::SimSandbox::start().await.unwrap();
+        for spec in wasel_core::providers::registry::PROVIDERS {
+            let values = super::Sandbox::account(&sandbox, spec.id).await;
+            for field in spec.fields.iter().filter(|f| f.required) {
+                assert!(
+                    values.get(field.key).is_some_and(|v| !v.is_empty()),
+                    "{}: the sandbox account has no {}",
+                    spec.id,
+                    field.key
+                );
+            }
+            let built = wasel_core::providers::registry::build(
+                spec,
+                &values,
+                &wasel_core::providers::http_client(),
+                &Default::default(),
+            );
+            assert!(built.is_ok(), "{}: the sandbox account does not build its adapter", spec.id);
+        }
+    }
+
     #[test]
     fn the_cores_twilio_signature_matches_the_simulators() {
         let params =

@@ -24,25 +24,8 @@ pub(crate) fn debug_routes(sim: FcmSim) -> Router {
         .with_state(sim)
 }
 
-impl crate::kit::gate::Gated for FcmSim {
-    const NAME: &'static str = "fcm";
-
-    fn creates(_method: &axum::http::Method, _path: &str) -> bool {
-        true
-    }
-
-    fn created(&self) -> &std::sync::atomic::AtomicUsize {
-        &self.shared.send_requests
-    }
-
-    fn faults(&self) -> (&crate::faults::FaultSwitch, &tokio::sync::watch::Receiver<bool>) {
-        (&self.shared.faults, &self.shared.stopped)
-    }
-
-    fn fault_response(fault: crate::faults::Fault) -> Response {
-        GoogleError::from_fault(fault).into_response()
-    }
-}
+crate::kit::gate::gated!(FcmSim, "fcm", send_requests, |_method, _path| true, |fault| GoogleError::from_fault(fault)
+    .into_response());
 
 #[derive(Deserialize)]
 pub(super) struct TokenForm {

@@ -38,3 +38,31 @@ pub(crate) async fn gate<S: Gated>(State(sim): State<S>, req: Request, next: Nex
     }
     next.run(req).await
 }
+
+/// [`Gated`] for a simulator whose shared state has the usual `faults` and `stopped`, with the
+/// counter, the test for a creating request and the fault shape given:
+/// `gated!(TaqnyatSim, "taqnyat", create_requests, |method, path| …, |fault| …);`
+macro_rules! gated {
+    ($sim:ty, $name:literal, $counter:ident, |$method:pat_param, $path:pat_param| $creates:expr, |$fault:ident| $render:expr) => {
+        impl crate::kit::gate::Gated for $sim {
+            const NAME: &'static str = $name;
+
+            fn creates($method: &axum::http::Method, $path: &str) -> bool {
+                $creates
+            }
+
+            fn created(&self) -> &std::sync::atomic::AtomicUsize {
+                &self.shared.$counter
+            }
+
+            fn faults(&self) -> (&crate::faults::FaultSwitch, &tokio::sync::watch::Receiver<bool>) {
+                (&self.shared.faults, &self.shared.stopped)
+            }
+
+            fn fault_response($fault: crate::faults::Fault) -> axum::response::Response {
+                $render
+            }
+        }
+    };
+}
+pub(crate) use gated;

@@ -13,25 +13,13 @@ pub(crate) fn api_routes(sim: MetaSim) -> Router {
         .with_state(sim)
 }
 
-impl crate::kit::gate::Gated for MetaSim {
-    const NAME: &'static str = "meta";
-
-    fn creates(method: &Method, path: &str) -> bool {
-        *method == Method::POST && path.ends_with("/messages")
-    }
-
-    fn created(&self) -> &std::sync::atomic::AtomicUsize {
-        &self.shared.create_requests
-    }
-
-    fn faults(&self) -> (&crate::faults::FaultSwitch, &tokio::sync::watch::Receiver<bool>) {
-        (&self.shared.faults, &self.shared.stopped)
-    }
-
-    fn fault_response(fault: crate::faults::Fault) -> Response {
-        fault_response(fault)
-    }
-}
+crate::kit::gate::gated!(
+    MetaSim,
+    "meta",
+    create_requests,
+    |method, path| *method == Method::POST && path.ends_with("/messages"),
+    |fault| fault_response(fault)
+);
 
 /// What a send asks for, once validated (the template is checked against the store later).
 pub(super) struct NewMessage {

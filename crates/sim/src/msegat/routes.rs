@@ -19,25 +19,13 @@ pub(crate) fn debug_routes(sim: MsegatSim) -> Router {
         .with_state(sim)
 }
 
-impl crate::kit::gate::Gated for MsegatSim {
-    const NAME: &'static str = "msegat";
-
-    fn creates(method: &Method, path: &str) -> bool {
-        *method == Method::POST && path == SEND_PATH
-    }
-
-    fn created(&self) -> &std::sync::atomic::AtomicUsize {
-        &self.shared.create_requests
-    }
-
-    fn faults(&self) -> (&crate::faults::FaultSwitch, &tokio::sync::watch::Receiver<bool>) {
-        (&self.shared.faults, &self.shared.stopped)
-    }
-
-    fn fault_response(fault: crate::faults::Fault) -> Response {
-        fault_response(fault)
-    }
-}
+crate::kit::gate::gated!(
+    MsegatSim,
+    "msegat",
+    create_requests,
+    |method, path| *method == Method::POST && path == SEND_PATH,
+    |fault| fault_response(fault)
+);
 
 pub(super) type Params = HashMap<String, String>;
 

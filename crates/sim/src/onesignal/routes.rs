@@ -22,25 +22,13 @@ pub(crate) fn debug_routes(sim: OneSignalSim) -> Router {
         .with_state(sim)
 }
 
-impl crate::kit::gate::Gated for OneSignalSim {
-    const NAME: &'static str = "onesignal";
-
-    fn creates(method: &Method, _path: &str) -> bool {
-        *method == Method::POST
-    }
-
-    fn created(&self) -> &std::sync::atomic::AtomicUsize {
-        &self.shared.create_requests
-    }
-
-    fn faults(&self) -> (&crate::faults::FaultSwitch, &tokio::sync::watch::Receiver<bool>) {
-        (&self.shared.faults, &self.shared.stopped)
-    }
-
-    fn fault_response(fault: crate::faults::Fault) -> Response {
-        OsError::from(fault).into_response()
-    }
-}
+crate::kit::gate::gated!(
+    OneSignalSim,
+    "onesignal",
+    create_requests,
+    |method, _path| *method == Method::POST,
+    |fault| OsError::from(fault).into_response()
+);
 
 pub(super) type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
 

@@ -22,25 +22,13 @@ pub(crate) fn debug_routes(sim: TaqnyatSim) -> Router {
         .with_state(sim)
 }
 
-impl crate::kit::gate::Gated for TaqnyatSim {
-    const NAME: &'static str = "taqnyat";
-
-    fn creates(method: &Method, path: &str) -> bool {
-        *method == Method::POST && path == SEND_PATH
-    }
-
-    fn created(&self) -> &std::sync::atomic::AtomicUsize {
-        &self.shared.create_requests
-    }
-
-    fn faults(&self) -> (&crate::faults::FaultSwitch, &tokio::sync::watch::Receiver<bool>) {
-        (&self.shared.faults, &self.shared.stopped)
-    }
-
-    fn fault_response(fault: crate::faults::Fault) -> Response {
-        fault_response(fault)
-    }
-}
+crate::kit::gate::gated!(
+    TaqnyatSim,
+    "taqnyat",
+    create_requests,
+    |method, path| *method == Method::POST && path == SEND_PATH,
+    |fault| fault_response(fault)
+);
 
 /// A string, or a number written as digits (the Microsoft connector types recipients as integers).
 pub(super) fn text(value: &Value) -> Option<String> {

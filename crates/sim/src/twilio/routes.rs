@@ -80,25 +80,13 @@ pub(super) async fn put_template(
     if sim.set_template_status(&sid, update.status) { StatusCode::NO_CONTENT } else { StatusCode::NOT_FOUND }
 }
 
-impl crate::kit::gate::Gated for TwilioSim {
-    const NAME: &'static str = "twilio";
-
-    fn creates(method: &axum::http::Method, path: &str) -> bool {
-        *method == axum::http::Method::POST && path.ends_with("/Messages.json")
-    }
-
-    fn created(&self) -> &std::sync::atomic::AtomicUsize {
-        &self.shared.create_requests
-    }
-
-    fn faults(&self) -> (&crate::faults::FaultSwitch, &tokio::sync::watch::Receiver<bool>) {
-        (&self.shared.faults, &self.shared.stopped)
-    }
-
-    fn fault_response(fault: crate::faults::Fault) -> Response {
-        fault_response(fault)
-    }
-}
+crate::kit::gate::gated!(
+    TwilioSim,
+    "twilio",
+    create_requests,
+    |method, path| *method == axum::http::Method::POST && path.ends_with("/Messages.json"),
+    |fault| fault_response(fault)
+);
 
 /// Form fields in arrival order; repeated names (MediaUrl) are kept.
 pub(super) type Params = Vec<(String, String)>;
