@@ -65,6 +65,15 @@ async function textOf(el) {
   return browser.execute((e) => (e.innerText || e.textContent || "").trim(), /** @type {any} */ (el));
 }
 
+/** Which half of the window the side navigation sits in: the start side, so right in Arabic. */
+async function navSide() {
+  return browser.execute(() => {
+    const r = document.querySelector('[data-testid="app-nav"]')?.getBoundingClientRect();
+    if (!r || r.width === 0) return "missing";
+    return r.left + r.width / 2 > window.innerWidth / 2 ? "right" : "left";
+  });
+}
+
 async function htmlDir() {
   return browser.execute(() => document.documentElement.dir);
 }
@@ -326,6 +335,7 @@ describe("Wasel console (desktop window)", () => {
     await browser.waitUntil(async () => ARABIC.test(await textOf(nav)), { timeoutMsg: "nav labels are not Arabic" });
     assert.equal(await textOf(nav), "الرسائل");
     assert.equal(await textOf(await byTestId("lang-toggle")), "English");
+    assert.equal(await navSide(), "right");
   });
 
   it("takes Arabic screenshots of every screen", async () => {
@@ -592,6 +602,7 @@ describe("Wasel console (desktop window)", () => {
     assert.equal(await textOf(await byTestId("nav-settings")), "Settings");
     // The attention item may carry a count badge after its label.
     assert.match(await textOf(await byTestId("nav-attention")), /^Needs attention/);
+    assert.equal(await navSide(), "left");
     assert.equal(await textOf(await byTestId("lang-toggle")), "العربية");
     await screenshotAllScreens("en");
     await open("settings");

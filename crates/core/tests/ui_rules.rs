@@ -13,6 +13,95 @@ use wasel_core::domain::policy::QuietHours;
 use wasel_core::domain::sms::segment_info;
 use wasel_core::domain::{EmailAddress, MessageStatus, OperatorAction, OutboxSettings, PhoneE164};
 
+/// Phone numbers as desks type them: every Saudi form, separators, digits in three scripts, every
+/// mobile prefix, landlines and service numbers, and garbage.
+const PHONES: &[&str] = &[
+    // Every way a desk writes the same mobile.
+    "0551234567",
+    "+966551234567",
+    "00966551234567",
+    "966551234567",
+    "551234567",
+    "055 123 4567",
+    "+966 55 123 4567",
+    "(055) 123-4567",
+    "055.123.4567",
+    "  0551234567  ",
+    "\u{200f}0551234567\u{200e}",
+    "055\u{a0}123\u{a0}4567",
+    "٠٥٥١٢٣٤٥٦٧",
+    "+٩٦٦٥٥١٢٣٤٥٦٧",
+    "۰۵۵۱۲۳۴۵۶۷",
+    // Other Saudi mobile ranges, and the gaps between them.
+    "0501234567",
+    "0531234567",
+    "0561234567",
+    "0571234567",
+    "0581234567",
+    "0591234567",
+    "0579012345",
+    "0579912345",
+    "0521234567",
+    "0541234567",
+    "0511234567",
+    // Landlines, toll-free and shared-cost numbers: valid, but no SMS or WhatsApp.
+    "0112345678",
+    "+966112345678",
+    "0122345678",
+    "0138345678",
+    "112345678",
+    "8001234567",
+    "920012345",
+    // Wrong lengths and garbage.
+    "",
+    "   ",
+    "12345",
+    "05512345",
+    "055123456789",
+    "+9665512345678",
+    "9660551234567",
+    "05512345abc",
+    "055+1234567",
+    "++966551234567",
+    "0551234567#",
+    "+971501234567",
+    "\t0551234567",
+    "055\t1234567",
+    "phone",
+];
+
+/// Email addresses, good and bad, as lettre reads them.
+const EMAILS: &[&str] = &[
+    "guardian@example.com",
+    " Guardian@Example.COM ",
+    "noura.alotaibi@example.com",
+    "first+tag@sub.example.sa",
+    "o'brien@example.ie",
+    "نورة@مثال.السعودية",
+    "user@xn--mgbh0fb.xn--mgberp4a5d4ar",
+    "",
+    "   ",
+    "plain",
+    "@example.com",
+    "user@",
+    "user@localhost",
+    "user@@example.com",
+    "a@b@example.com",
+    "user name@example.com",
+    "user@exa mple.com",
+    ".user@example.com",
+    "user.@example.com",
+    "us..er@example.com",
+    "user@.example.com",
+    "user@example..com",
+    "user@-example.com",
+    "user@example-.com",
+    "user@exa_mple.com",
+    "user,name@example.com",
+    "user@example.com.",
+    "user(comment)@example.com",
+];
+
 const FIXTURES: &str = "../../ui/src/ipc/fake/rules.fixtures.json";
 
 fn error(e: wasel_core::Error) -> Value {
@@ -21,26 +110,7 @@ fn error(e: wasel_core::Error) -> Value {
 }
 
 fn phones() -> Value {
-    let inputs = [
-        "0551234567",
-        "055 123 4567",
-        "055-123-4567",
-        "+966551234567",
-        "00966551234567",
-        "966551234567",
-        "551234567",
-        "٠٥٥١٢٣٤٥٦٧",
-        "۰۵۵۱۲۳۴۵۶۷",
-        "0112345678",
-        "+966112345678",
-        "12345",
-        "05512345678",
-        "0451234567",
-        "+12025550123",
-        "hello",
-        "",
-        "   ",
-    ];
+    let inputs = PHONES;
     Value::Array(
         inputs
             .iter()
@@ -72,6 +142,33 @@ fn sms() -> Value {
         "Ça va? Ñandú, ß, Ø, Å, Δ".to_owned(),
         "line one\nline two\r\n".to_owned(),
         "tab\tchar".to_owned(),
+        (&"a".repeat(160)).to_owned(),
+        (&"a".repeat(161)).to_owned(),
+        (&"a".repeat(306)).to_owned(),
+        (&"a".repeat(307)).to_owned(),
+        (&format!("{}€", "a".repeat(159))).to_owned(),
+        (&format!("{}€", "a".repeat(158))).to_owned(),
+        (&"م".repeat(70)).to_owned(),
+        (&"م".repeat(71)).to_owned(),
+        (&"م".repeat(134)).to_owned(),
+        (&"م".repeat(135)).to_owned(),
+        (&"😀".repeat(35)).to_owned(),
+        (&"😀".repeat(36)).to_owned(),
+        (&format!("{}😀", "م".repeat(69))).to_owned(),
+        (&"a".repeat(1600)).to_owned(),
+        "".to_owned(),
+        "a".to_owned(),
+        "€{}[]~|^\\".to_owned(),
+        "Ça coûte 5 € — non".to_owned(),
+        "Ça va? Ñoño ΔΦΓ £$¥ èéùìò".to_owned(),
+        "line one\nline two\r\nline three".to_owned(),
+        "a\u{c}b".to_owned(),
+        "a\u{1b}b".to_owned(),
+        "a\tb".to_owned(),
+        "تذكير: موعد جلسة العلاج الطبيعي لريم غدًا الساعة 9:30 صباحًا.".to_owned(),
+        "موعدكم ١٠:٣٠".to_owned(),
+        "😀".to_owned(),
+        "Adam’s session".to_owned(),
     ];
     Value::Array(
         bodies
@@ -91,18 +188,7 @@ fn sms() -> Value {
 }
 
 fn emails() -> Value {
-    let inputs = [
-        "noura.alharbi@example.com",
-        " Guardian@Example.COM ",
-        "first.last+tag@sub.example.sa",
-        "guardian@localhost",
-        "guardian",
-        "guardian@",
-        "@example.com",
-        "a b@example.com",
-        "two@@example.com",
-        "",
-    ];
+    let inputs = EMAILS;
     Value::Array(
         inputs
             .iter()

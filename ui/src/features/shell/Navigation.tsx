@@ -27,7 +27,13 @@ export function Navigation({ screens, page, collapsed, onToggle, waiting }: Prop
     return n >= 1 && n <= 9 ? `Alt+${n}` : null;
   };
   return (
-    <nav id="main-nav" aria-label={t("nav.label")} className={classes.nav} data-collapsed={collapsed || undefined}>
+    <nav
+      id="main-nav"
+      aria-label={t("nav.label")}
+      className={classes.nav}
+      data-collapsed={collapsed || undefined}
+      data-testid="app-nav"
+    >
       <div className={classes.groups}>
         {groupScreens(screens).map(({ group, screens: members }) => (
           <section key={group} className={classes.group} aria-labelledby={`nav-group-${group}`}>

@@ -29,31 +29,103 @@ export function previewOf(draft: SmsDraft): SmsPreview {
 
 type Checked = { ok: true; e164: string } | { ok: false; error: ErrorPayload };
 
-/** Arabic-Indic (٠–٩) and Persian (۰–۹) digits, as desks type them, read as 0–9. */
-function westernDigits(input: string): string {
-  return input.replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (d) => String((d.charCodeAt(0) & 0xf) % 10));
-}
+const invalid = (code: string, input?: string): Checked => ({
+  ok: false,
+  error: { code, params: input === undefined ? {} : { input } },
+});
 
-/** Like the backend's `PhoneE164::parse_mobile`: Saudi forms to E.164, other countries as written. */
-export function normalisePhone(input: string): Checked {
-  const compact = westernDigits(input).replace(/[\s\-().]/g, "");
-  if (compact === "") return { ok: false, error: { code: "phone.required", params: {} } };
-  const mobile = /^(?:\+966|00966|966|0)?(5\d{8})$/.exec(compact);
-  if (mobile) return { ok: true, e164: `+966${mobile[1]}` };
-  if (/^(?:\+966|00966|966|0)?1\d{7,8}$/.test(compact)) {
-    return { ok: false, error: { code: "phone.not_mobile", params: { input } } };
+// Saudi number ranges as libphonenumber 9.0.33 has them (`PhoneNumberMetadata.xml`, territory SA),
+// national significant numbers without the trunk `0`.
+const SA_MOBILE = /^(?:579[0-8]\d{5}|5(?:[013-689]\d|7[0-8])\d{6})$/;
+const SA_NOT_MOBILE = [
+  /^1(?:1\d|2[24-8]|3[35-8]|4[3-68]|6[2-5]|7[235-7])\d{6}$/, // fixed line
+  /^800\d{7}$/, // toll free
+  /^925\d{6}$/, // premium rate
+  /^920\d{6}$/, // shared cost
+];
+const SA_GENERAL = /^(?:[15]\d|800|92)\d{7}$/;
+const SEPARATORS = new Set([" ", "-", "(", ")", ".", "\u200e", "\u200f", "\u00a0"]);
+
+/** Separators out, Arabic-Indic and Persian digits to ASCII, `00…`/`966…` made international. */
+function compactPhone(input: string): string | null {
+  let out = "";
+  let i = 0;
+  for (const c of input) {
+    const code = c.codePointAt(0) ?? 0;
+    if (c >= "0" && c <= "9") out += c;
+    else if (code >= 0x660 && code <= 0x669) out += String(code - 0x660);
+    else if (code >= 0x6f0 && code <= 0x6f9) out += String(code - 0x6f0);
+    else if (c === "+" && i === 0) out += c;
+    else if (!SEPARATORS.has(c)) return null;
+    i += 1;
   }
-  // Another country's number, written with its code (the backend checks it with libphonenumber).
-  if (/^\+(?!966)[1-9]\d{9,13}$/.test(compact)) return { ok: true, e164: compact };
-  return { ok: false, error: { code: "phone.invalid", params: { input } } };
+  if (out.startsWith("00")) return `+${out.slice(2)}`;
+  if (out.startsWith("966") && out.length === 12) return `+${out}`;
+  return out;
 }
 
-/** Like the backend's `EmailAddress::parse`: a dotted domain, lower-cased. */
+/**
+ * `parse_mobile`: Saudi numbers are classified like libphonenumber does; a number with another
+ * country code is only checked for an E.164 length (the fake carries no other country's ranges).
+ */
+export function normalisePhone(input: string): Checked {
+  const trimmed = input.trim();
+  if (trimmed === "") return invalid("phone.required");
+  const compact = compactPhone(trimmed);
+  if (compact === null) return invalid("phone.invalid", trimmed);
+  let national: string;
+  if (compact.startsWith("+966")) {
+    national = compact.slice(4);
+  } else if (compact.startsWith("+")) {
+    return /^\+[1-9]\d{7,14}$/.test(compact) ? { ok: true, e164: compact } : invalid("phone.invalid", trimmed);
+  } else if (compact.startsWith("966") && !SA_GENERAL.test(withoutTrunk(compact)) && SA_GENERAL.test(withoutTrunk(compact.slice(3)))) {
+    // Like libphonenumber: a leading country code without `+` is dropped when that makes sense of it.
+    national = compact.slice(3);
+  } else {
+    national = compact;
+  }
+  national = withoutTrunk(national);
+  if (SA_MOBILE.test(national)) return { ok: true, e164: `+966${national}` };
+  if (SA_NOT_MOBILE.some((re) => re.test(national))) return invalid("phone.not_mobile", trimmed);
+  return invalid("phone.invalid", trimmed);
+}
+
+const withoutTrunk = (digits: string) => (digits.startsWith("0") ? digits.slice(1) : digits);
+
+const utf8Length = (s: string) => new TextEncoder().encode(s).length;
+const isAlnum = (c: string) => /^[\p{Alphabetic}\p{N}]$/u.test(c);
+/** RFC 5322 atext, and anything outside ASCII (as the `email_address` crate allows). */
+const isAtext = (c: string) => /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]$/.test(c) || c.codePointAt(0)! > 0x7f;
+const isAtom = (s: string) => s !== "" && [...s].every(isAtext);
+
+function validLocalPart(part: string): boolean {
+  if (part === "" || utf8Length(part) > 64) return false;
+  if (part.length > 2 && part.startsWith('"') && part.endsWith('"')) {
+    // Quoted: printable ASCII but `"` and `\`, spaces, anything outside ASCII, and `\`-pairs.
+    return /^(?:[\t !#-[\]-~]|\P{ASCII}|\\[!-~])*$/u.test(part.slice(1, -1));
+  }
+  return part.split(".").every(isAtom);
+}
+
+function validDomain(part: string): boolean {
+  if (part === "" || utf8Length(part) > 254) return false;
+  if (part.startsWith("[") && part.endsWith("]")) return /^(?:[!-Z^-~]|\P{ASCII})*$/u.test(part.slice(1, -1));
+  return part.split(".").every((label) => {
+    const chars = [...label];
+    return chars.length > 0 && isAlnum(chars[0]) && isAlnum(chars[chars.length - 1]) && utf8Length(label) <= 63 && isAtom(label);
+  });
+}
+
+/** `EmailAddress::parse`: an address lettre accepts, with a dotted domain, the domain lower-cased. */
 export function normaliseEmail(input: string): Checked {
   const trimmed = input.trim();
-  const m = /^([^@\s]+)@([^@\s]+\.[^@\s]+)$/.exec(trimmed);
-  if (!m) return { ok: false, error: { code: "email.invalid", params: { input: trimmed } } };
-  return { ok: true, e164: `${m[1]}@${m[2].toLowerCase()}` };
+  const at = trimmed.lastIndexOf("@");
+  const user = trimmed.slice(0, Math.max(0, at));
+  const domain = trimmed.slice(at + 1);
+  if (at < 0 || !validLocalPart(user) || !validDomain(domain) || !domain.includes(".")) {
+    return invalid("email.invalid", trimmed);
+  }
+  return { ok: true, e164: `${user}@${domain.toLowerCase()}` };
 }
 
 export function displayPhone(e164: string): string {
