@@ -27,6 +27,8 @@ if [ -z "${WASEL_IN_DBUS:-}" ]; then
     cargo fmt --all --check
     say "cargo clippy"
     cargo clippy --workspace --all-targets --locked -- -D warnings
+    say "cargo clippy: the head-office CLI without the sandbox"
+    cargo clippy -p wasel-cli --no-default-features --all-targets --locked -- -D warnings
   fi
 
   if want ui; then

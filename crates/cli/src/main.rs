@@ -2,6 +2,7 @@
 //! its group's file (one per feature group), which calls `wasel-core` and prints the result (text,
 //! or JSON with `--json`). Errors print translated, with their code.
 
+#[cfg(feature = "sandbox")]
 mod bench;
 mod hosting;
 mod messages;
@@ -81,6 +82,7 @@ enum Command {
         text: String,
     },
     /// Run the provider simulators standalone on loopback.
+    #[cfg(feature = "sandbox")]
     Sim {
         #[arg(long, default_value_t = 8700)]
         port: u16,
@@ -88,6 +90,7 @@ enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Measure (JSON on stdout).
+    #[cfg(feature = "sandbox")]
     Bench {
         #[command(subcommand)]
         what: bench::BenchWhat,
@@ -136,10 +139,12 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Templates { refresh, json } => providers::templates(refresh, json, lang).await,
         Command::Inbox { channel, json } => sandbox::inbox(channel, json, lang).await,
         Command::Reply { channel, from, text } => sandbox::reply(channel, from, text, lang).await,
+        #[cfg(feature = "sandbox")]
         Command::Sim { port } => sandbox::sim(port).await,
         Command::Worker => hosting::worker(lang).await,
         Command::Serve { bind, public_url, worker } => hosting::serve(bind, public_url, worker, lang).await,
         Command::Migrate => hosting::migrate().await,
+        #[cfg(feature = "sandbox")]
         Command::Bench { what } => bench::run_command(what).await,
     }
 }

@@ -18,10 +18,18 @@ impl From<anyhow::Error> for Failure {
 
 /// Wasel with the sandbox for every channel without real credentials (simulators in this
 /// process, or at `WASEL_SANDBOX_URL`).
+#[cfg(feature = "sandbox")]
 pub(crate) async fn open(kind: &str) -> Result<Wasel, Failure> {
     wasel_sandbox::open(WaselConfig::from_env(kind), wasel_sandbox::url_from_env())
         .await
         .map_err(|e| Failure::Core(e, Language::Ar))
+}
+
+/// Without the sandbox (a head-office build): real providers only; a channel without one has no
+/// route and its messages fail with `provider.not_configured`.
+#[cfg(not(feature = "sandbox"))]
+pub(crate) async fn open(kind: &str) -> Result<Wasel, Failure> {
+    Wasel::open(WaselConfig::from_env(kind)).await.map_err(|e| Failure::Core(e, Language::Ar))
 }
 
 /// Who the audit log names for a change made from the shell.

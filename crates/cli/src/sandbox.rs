@@ -44,6 +44,7 @@ pub(crate) async fn reply(channel: String, from: String, text: String, lang_flag
     Ok(())
 }
 
+#[cfg(feature = "sandbox")]
 pub(crate) async fn sim(port: u16) -> Result<(), Failure> {
     let opts = wasel_sim::SimOptions { bind: ([127, 0, 0, 1], port).into(), ..Default::default() };
     let sim = wasel_sim::start(opts).await.context("starting the simulators")?;
