@@ -249,6 +249,35 @@ mod tests {
     }
 
     #[test]
+    fn every_final_reason_says_what_happened_and_promises_no_retry() {
+        let errors = [
+            server_error(),
+            ProviderError::RateLimited { http_status: 429, provider_code: None, retry_after: None },
+            ProviderError::BadResponse { http_status: Some(200), detail: "not json".into() },
+            ProviderError::AuthFailed { http_status: 401, provider_code: Some("20003".into()) },
+            ProviderError::InvalidNumber { http_status: 400, provider_code: Some("21211".into()) },
+            ProviderError::OptedOut { http_status: 400, provider_code: Some("21610".into()) },
+            ProviderError::Rejected { http_status: 400, provider_code: Some("x".into()), message: "no".into() },
+            ProviderError::TemplateInvalid { http_status: Some(400), provider_code: Some("132001".into()) },
+            ProviderError::ContentInvalid { http_status: Some(400), provider_code: Some("21617".into()) },
+            ProviderError::OutsideWindow { http_status: Some(400), provider_code: Some("131047".into()) },
+        ];
+        for e in errors {
+            let class = e.class();
+            let c = decide(attempted(5), Outcome::Failed(e), policy(), 0.5);
+            assert_eq!(c.status, MessageStatus::Failed, "{class:?}");
+            let reason = c.error.unwrap();
+            for lang in crate::i18n::LANGUAGES {
+                let text = reason.localized(lang);
+                assert!(!text.is_empty() && !text.contains("%{"), "{}: {text}", reason.code);
+                for promise in ["retried", "will be sent", "ستُعاد", "سيُعاد"] {
+                    assert!(!text.contains(promise), "{} ({lang}) promises a retry: {text}", reason.code);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_lowered_limit_ends_retries_of_messages_queued_before() {
         let lowered = RetryPolicy { max_attempts: 2, ..policy() };
         let c = decide(attempted(2), Outcome::Failed(server_error()), lowered, 0.5);
