@@ -725,7 +725,7 @@ async fn smtp_without_tls_may_not_carry_credentials_over_the_network() {
     let db = wasel_tests::databases().await.remove(0);
     let wasel = wasel_tests::open(&db).await;
     let fields = [
-        ("host", "smtp.office365.com"),
+        ("host", "smtp.mail.example.com"),
         ("port", "587"),
         ("security", "none"),
         ("username", "desk@centre.example"),
@@ -744,7 +744,7 @@ async fn smtp_without_tls_may_not_carry_credentials_over_the_network() {
     assert!(!smtp.configured);
     // A plain-text base URL is refused unless it points at this machine.
     let mut twilio = wasel_tests::twilio_provider("AC00000000000000000000000000000000", "token", None);
-    twilio.fields.insert("base_url".into(), "http://api.twilio.com".into());
+    twilio.fields.insert("base_url".into(), "http://api.provider.example.com".into());
     let e = wasel.providers().save_provider(twilio, "test").await.unwrap_err();
     assert_eq!(e.code(), "provider.plain_http_not_loopback");
 }
