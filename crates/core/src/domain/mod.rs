@@ -2,6 +2,7 @@
 
 pub mod content;
 pub mod email;
+pub mod host;
 pub mod idempotency;
 pub mod language;
 pub mod message;
@@ -12,6 +13,7 @@ pub mod sms;
 
 pub use content::{Attachment, Content, TemplateUse};
 pub use email::EmailAddress;
+pub use host::is_loopback;
 pub use idempotency::IdempotencyKey;
 pub use language::Language;
 pub use message::{Channel, EventSource, MessageStatus};

@@ -369,7 +369,8 @@ pub fn receiver(wasel: &Wasel, public_url: String) -> Receiver {
 /// told to call back there) and the live routes rebuilt to ask for callbacks.
 pub async fn public_receiver(wasel: &Wasel, public_url: &str) -> crate::Result<Receiver> {
     let url = reqwest::Url::parse(public_url).map_err(|_| crate::Error::invalid("webhooks.public_url_invalid"))?;
-    if url.scheme() != "https" && url.host_str().is_none_or(|h| h != "127.0.0.1" && h != "localhost") {
+    // Plain http only for a receiver on this machine (behind a local TLS proxy, or a test).
+    if url.scheme() != "https" && !url.host_str().is_some_and(crate::domain::is_loopback) {
         return Err(crate::Error::invalid("webhooks.public_url_invalid"));
     }
     let public_url = public_url.trim_end_matches('/');
