@@ -74,6 +74,16 @@ async function navSide() {
   });
 }
 
+/**
+ * Clicks "send" in the middle of the window: at 800 px the button sits on the window's lower
+ * edge, and a click on a half-visible button can land beside it (seen once: a scheduled message
+ * was never sent).
+ */
+async function clickSend() {
+  await scrollToMiddle("compose-send");
+  await clickSettled("compose-send");
+}
+
 async function htmlDir() {
   return browser.execute(() => document.documentElement.dir);
 }
@@ -346,7 +356,7 @@ describe("Wasel console (desktop window)", () => {
     await open("compose");
     const to = await replaceText("compose-to", "12345");
     const body = await replaceText("compose-body", BODY);
-    await (await byTestId("compose-send")).click();
+    await clickSend();
 
     const error = await byTestId("compose-to-error");
     await error.waitForDisplayed({ timeout: 15_000, timeoutMsg: "no error at the number field" });
@@ -359,7 +369,7 @@ describe("Wasel console (desktop window)", () => {
 
   it("sends to a fixed number and the simulator delivers it", async () => {
     await replaceText("compose-to", "0555001234");
-    await (await byTestId("compose-send")).click();
+    await clickSend();
     const success = await byTestId("compose-success");
     await success.waitForDisplayed({ timeout: 20_000, timeoutMsg: "the send never succeeded" });
     const id = await success.getAttribute("data-message-id");
@@ -409,7 +419,7 @@ describe("Wasel console (desktop window)", () => {
     const clock = [`${hh}:${mm}`, `${Number(hh) % 12 || 12}:${mm}`]; // 24 h in English, 12 h in Arabic
     const words = await textOf(spelled);
     assert.ok(clock.some((c) => words.includes(c)), `the spelled-out time is not ${clock.join(" / ")}: ${words}`);
-    await (await byTestId("compose-send")).click();
+    await clickSend();
 
     // A fresh query each time: the previous test's success panel is replaced, not updated.
     const scheduled = '[data-testid="compose-success"][data-status="scheduled"]';
@@ -485,7 +495,7 @@ describe("Wasel console (desktop window)", () => {
     await composeOn("sms");
     await replaceText("compose-to", SANDBOX_NUMBER);
     await replaceText("compose-body", "تذكير: موعد جلسة العلاج الطبيعي غدًا الساعة 9:30 صباحًا.");
-    await (await byTestId("compose-send")).click();
+    await clickSend();
     await sent("sms");
 
     // WhatsApp: an approved template with its three values.
@@ -504,7 +514,7 @@ describe("Wasel console (desktop window)", () => {
     });
     await scrollToMiddle("compose-rendered");
     await screenshot("ar-compose-whatsapp");
-    await (await byTestId("compose-send")).click();
+    await clickSend();
     await sent("whatsapp");
 
     // Email with a small generated PDF.
@@ -515,7 +525,7 @@ describe("Wasel console (desktop window)", () => {
     await attachFile("progress-report.pdf", tinyPdf("Wasel progress report"));
     await scrollToMiddle("compose-attachments");
     await screenshot("ar-compose-email");
-    await (await byTestId("compose-send")).click();
+    await clickSend();
     await sent("email");
 
     // Push to a seeded guardian's devices.
@@ -535,7 +545,7 @@ describe("Wasel console (desktop window)", () => {
     // Noura's iPad is set to English: it gets the English version.
     await replaceText("compose-subject-en", "Assessment result");
     await replaceText("compose-body-en", "The yearly assessment result is ready in the app.");
-    await (await byTestId("compose-send")).click();
+    await clickSend();
     const pushIds = await sent("push");
     assert.ok(pushIds.length >= 1, "the push made no message");
 
@@ -543,7 +553,7 @@ describe("Wasel console (desktop window)", () => {
     await composeOn("voice");
     await replaceText("compose-to", SANDBOX_NUMBER);
     await replaceText("compose-body", "مرحبًا، هذا مركز واصل. نذكّركم بموعد الجلسة غدًا الساعة التاسعة صباحًا.");
-    await (await byTestId("compose-send")).click();
+    await clickSend();
     await sent("voice");
 
     // Each family's view, from the simulators.
