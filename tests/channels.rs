@@ -44,13 +44,20 @@ fn input(channel: Channel, to: &str, body: &str) -> SendMessageInput {
 }
 
 async fn wait(wasel: &Wasel, m: &MessageView, statuses: &[MessageStatus]) -> MessageView {
-    wasel.messaging().wait_for(&m.id, statuses, Duration::from_secs(20)).await.unwrap()
+    wasel.messaging(&wasel_core::api::SYSTEM).wait_for(&m.id, statuses, Duration::from_secs(20)).await.unwrap()
 }
 
 const FINAL: [MessageStatus; 3] = [MessageStatus::Delivered, MessageStatus::Read, MessageStatus::Failed];
 
 async fn guardian(wasel: &Wasel, phone: &str) -> wasel_core::api::GuardianView {
-    wasel.messaging().list_guardians().await.unwrap().into_iter().find(|g| g.phone == phone).unwrap()
+    wasel
+        .messaging(&wasel_core::api::SYSTEM)
+        .list_guardians()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.phone == phone)
+        .unwrap()
 }
 
 #[tokio::test]
@@ -61,7 +68,7 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
         let noura = guardian(&wasel, "+966555001201").await;
 
         // WhatsApp: an approved template through Meta (first in the order), read receipt by webhook.
-        let templates = wasel.providers().whatsapp_templates().await.unwrap();
+        let templates = wasel.providers(&wasel_core::api::SYSTEM).whatsapp_templates().await.unwrap();
         assert!(templates.iter().any(|t| t.provider == "meta" && t.name == "appointment_reminder"), "{}", db.name);
         let mut wa = input(Channel::Whatsapp, "0555001201", "");
         wa.template = Some(TemplateFill {
@@ -69,21 +76,21 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
             language: "ar".into(),
             params: vec!["ريم".into(), "الأحد".into(), "10:30".into()],
         });
-        let preview = wasel.messaging().preview_message(&wa).await.unwrap();
+        let preview = wasel.messaging(&wasel_core::api::SYSTEM).preview_message(&wa).await.unwrap();
         assert!(preview.problems.is_empty(), "{:?}", preview.problems);
         assert!(preview.rendered.as_deref().unwrap().contains("ريم"));
-        let sent = wasel.messaging().send_message(wa, Some("test")).await.unwrap().remove(0);
+        let sent = wasel.messaging(&wasel_core::api::SYSTEM).send_message(wa).await.unwrap().remove(0);
         let done = wait(&wasel, &sent, &[MessageStatus::Read, MessageStatus::Failed]).await;
         assert_eq!((done.status, done.provider.as_deref()), (MessageStatus::Read, Some("meta")), "{}", db.name);
 
         // WhatsApp free text: refused outside the window, allowed once the guardian wrote.
         let free = input(Channel::Whatsapp, "0555001202", "شكرًا لتواصلكم");
         assert_eq!(
-            wasel.messaging().send_message(free.clone(), None).await.unwrap_err().code(),
+            wasel.messaging(&wasel_core::api::SYSTEM).send_message(free.clone()).await.unwrap_err().code(),
             "whatsapp.outside_window"
         );
         wasel
-            .sandbox_inbox()
+            .sandbox_inbox(&wasel_core::api::SYSTEM)
             .reply(InboundInput {
                 channel: Channel::Whatsapp,
                 from: "0555001202".into(),
@@ -94,7 +101,7 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
             .unwrap();
         let window = tokio::time::timeout(Duration::from_secs(10), async {
             loop {
-                let w = wasel.messaging().whatsapp_window("+966555001202").await.unwrap();
+                let w = wasel.messaging(&wasel_core::api::SYSTEM).whatsapp_window("+966555001202").await.unwrap();
                 if w.open {
                     return w;
                 }
@@ -104,7 +111,7 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
         .await
         .expect("the inbound webhook opens the window");
         assert!(window.closes_at.is_some());
-        let free_sent = wasel.messaging().send_message(free, None).await.unwrap().remove(0);
+        let free_sent = wasel.messaging(&wasel_core::api::SYSTEM).send_message(free).await.unwrap().remove(0);
         assert_ne!(wait(&wasel, &free_sent, &FINAL).await.status, MessageStatus::Failed);
 
         // Email with an Arabic subject and a PDF attachment.
@@ -118,7 +125,7 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
             content_type: "application/pdf".into(),
             data_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
         });
-        let mail = wasel.messaging().send_message(email, None).await.unwrap().remove(0);
+        let mail = wasel.messaging(&wasel_core::api::SYSTEM).send_message(email).await.unwrap().remove(0);
         let mail = wait(&wasel, &mail, &[MessageStatus::Sent, MessageStatus::Failed]).await;
         assert_eq!(mail.status, MessageStatus::Sent, "{:?}", mail.error);
         assert_eq!(mail.to, "noura.alharbi@example.com");
@@ -129,7 +136,7 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
         push.subject = Some("واصل".into());
         push.subject_en = Some("Wasel".into());
         push.body_en = Some("Your appointment is confirmed".into());
-        let pushes = wasel.messaging().send_message(push, None).await.unwrap();
+        let pushes = wasel.messaging(&wasel_core::api::SYSTEM).send_message(push).await.unwrap();
         assert_eq!(pushes.len(), 2);
         // Each device in its own language: the Arabic phone, the English iPad.
         let mut bodies: Vec<_> = pushes.iter().map(|p| p.body.as_str()).collect();
@@ -142,20 +149,23 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
 
         // Voice: answered → delivered; a number the simulator keeps busy → failed with "busy".
         let call = wasel
-            .messaging()
-            .send_message(input(Channel::Voice, "0555001201", "موعدكم غدًا الساعة العاشرة"), None)
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_message(input(Channel::Voice, "0555001201", "موعدكم غدًا الساعة العاشرة"))
             .await
             .unwrap();
         let call = wait(&wasel, &call[0], &FINAL).await;
         assert_eq!(call.status, MessageStatus::Delivered, "{}: {:?}", db.name, call.error);
-        let busy =
-            wasel.messaging().send_message(input(Channel::Voice, "0555000001", "موعدكم غدًا"), None).await.unwrap();
+        let busy = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_message(input(Channel::Voice, "0555000001", "موعدكم غدًا"))
+            .await
+            .unwrap();
         let busy = wait(&wasel, &busy[0], &FINAL).await;
         assert_eq!(busy.status, MessageStatus::Failed);
         assert_eq!(busy.error.unwrap().params.get("code").map(String::as_str), Some("busy"));
 
         // The sandbox inbox shows what each recipient saw.
-        let inbox = wasel.sandbox_inbox().list(None).await.unwrap();
+        let inbox = wasel.sandbox_inbox(&wasel_core::api::SYSTEM).list(None).await.unwrap();
         for channel in [Channel::Whatsapp, Channel::Email, Channel::Push, Channel::Voice] {
             assert!(inbox.iter().any(|i| i.channel == channel), "{channel:?} missing from the inbox");
         }
@@ -170,7 +180,7 @@ async fn every_channel_reaches_its_simulator_and_reports_back() {
 
         // The channel filter of the message list.
         let voice_only = wasel
-            .messaging()
+            .messaging(&wasel_core::api::SYSTEM)
             .list_messages(wasel_core::api::MessageFilter { channel: Some(Channel::Voice), ..Default::default() })
             .await
             .unwrap();
@@ -187,12 +197,17 @@ async fn compose_refuses_bad_input_per_channel_with_its_code() {
         let code = |r: wasel_core::Result<Vec<MessageView>>| r.unwrap_err().code();
 
         assert_eq!(
-            code(wasel.messaging().send_message(input(Channel::Email, "not-an-address", "x"), None).await),
+            code(
+                wasel
+                    .messaging(&wasel_core::api::SYSTEM)
+                    .send_message(input(Channel::Email, "not-an-address", "x"))
+                    .await
+            ),
             "email.invalid"
         );
         let mut no_subject = input(Channel::Email, "guardian@example.com", "x");
         no_subject.subject = Some("  ".into());
-        assert_eq!(code(wasel.messaging().send_message(no_subject, None).await), "subject.required");
+        assert_eq!(code(wasel.messaging(&wasel_core::api::SYSTEM).send_message(no_subject).await), "subject.required");
         let mut big = input(Channel::Email, "guardian@example.com", "x");
         big.subject = Some("s".into());
         big.attachments.push(AttachmentInput {
@@ -200,32 +215,44 @@ async fn compose_refuses_bad_input_per_channel_with_its_code() {
             content_type: "application/pdf".into(),
             data_base64: base64::engine::general_purpose::STANDARD.encode(vec![0u8; 11 * 1024 * 1024]),
         });
-        assert_eq!(code(wasel.messaging().send_message(big, None).await), "attachment.too_large");
+        assert_eq!(code(wasel.messaging(&wasel_core::api::SYSTEM).send_message(big).await), "attachment.too_large");
 
         let mut pending = input(Channel::Whatsapp, "0555001201", "");
         pending.template = Some(TemplateFill { name: "payment_due".into(), language: "ar".into(), params: vec![] });
-        assert_eq!(code(wasel.messaging().send_message(pending, None).await), "template.not_approved");
+        assert_eq!(
+            code(wasel.messaging(&wasel_core::api::SYSTEM).send_message(pending).await),
+            "template.not_approved"
+        );
         let mut few = input(Channel::Whatsapp, "0555001201", "");
         few.template = Some(TemplateFill {
             name: "appointment_reminder".into(),
             language: "ar".into(),
             params: vec!["ريم".into()],
         });
-        assert_eq!(code(wasel.messaging().send_message(few, None).await), "template.params");
+        assert_eq!(code(wasel.messaging(&wasel_core::api::SYSTEM).send_message(few).await), "template.params");
 
         let mut push = input(Channel::Push, "", "x");
         push.subject = Some("t".into());
-        assert_eq!(code(wasel.messaging().send_message(push.clone(), None).await), "push.guardian_required");
+        assert_eq!(
+            code(wasel.messaging(&wasel_core::api::SYSTEM).send_message(push.clone()).await),
+            "push.guardian_required"
+        );
         push.subject = None;
         push.guardian_id = Some(noura.id.clone());
-        assert_eq!(code(wasel.messaging().send_message(push, None).await), "title.required");
+        assert_eq!(code(wasel.messaging(&wasel_core::api::SYSTEM).send_message(push).await), "title.required");
 
         assert_eq!(
-            code(wasel.messaging().send_message(input(Channel::Voice, "0112345678", "x"), None).await),
+            code(
+                wasel.messaging(&wasel_core::api::SYSTEM).send_message(input(Channel::Voice, "0112345678", "x")).await
+            ),
             "phone.not_mobile"
         );
         // Nothing was written by any of them.
-        assert!(wasel.messaging().list_messages(Default::default()).await.unwrap().is_empty(), "{}", db.name);
+        assert!(
+            wasel.messaging(&wasel_core::api::SYSTEM).list_messages(Default::default()).await.unwrap().is_empty(),
+            "{}",
+            db.name
+        );
     }
 }
 
@@ -235,7 +262,7 @@ async fn a_dead_push_token_disables_the_device() {
         let wasel = wasel_tests::open(&db).await;
         wasel.start_background();
         let khalid = guardian(&wasel, "+966555001202").await;
-        let device = wasel.messaging().guardian_devices(&khalid.id).await.unwrap().remove(0);
+        let device = wasel.messaging(&wasel_core::api::SYSTEM).guardian_devices(&khalid.id).await.unwrap().remove(0);
         let token =
             wasel_core::store::queries::channels::devices_of(wasel.db(), uuid::Uuid::parse_str(&khalid.id).unwrap())
                 .await
@@ -254,14 +281,17 @@ async fn a_dead_push_token_disables_the_device() {
         let mut push = input(Channel::Push, "", "x");
         push.guardian_id = Some(khalid.id.clone());
         push.subject = Some("t".into());
-        let sent = wasel.messaging().send_message(push.clone(), None).await.unwrap().remove(0);
+        let sent = wasel.messaging(&wasel_core::api::SYSTEM).send_message(push.clone()).await.unwrap().remove(0);
         let done = wait(&wasel, &sent, &FINAL).await;
         assert_eq!(done.status, MessageStatus::Failed);
         assert_eq!(done.error.unwrap().code, "recipient.device_unregistered");
-        let after = wasel.messaging().guardian_devices(&khalid.id).await.unwrap();
+        let after = wasel.messaging(&wasel_core::api::SYSTEM).guardian_devices(&khalid.id).await.unwrap();
         assert!(after.iter().find(|d| d.id == device.id).unwrap().disabled, "{}", db.name);
         // Khalid has no other device: the next push is refused before anything is written.
-        assert_eq!(wasel.messaging().send_message(push, None).await.unwrap_err().code(), "push.no_devices");
+        assert_eq!(
+            wasel.messaging(&wasel_core::api::SYSTEM).send_message(push).await.unwrap_err().code(),
+            "push.no_devices"
+        );
         wasel.stop().await;
     }
 }
@@ -271,11 +301,11 @@ async fn providers_are_listed_checked_and_reordered() {
     for db in wasel_tests::databases().await {
         let wasel = wasel_tests::open(&db).await;
         wasel.start_background();
-        let providers = wasel.providers().list_providers().await.unwrap();
+        let providers = wasel.providers(&wasel_core::api::SYSTEM).list_providers().await.unwrap();
         assert_eq!(providers.len(), 9);
         for p in &providers {
             assert!(!p.configured, "{} has no real credentials", p.id);
-            let check = wasel.providers().test_provider(&p.id).await.unwrap();
+            let check = wasel.providers(&wasel_core::api::SYSTEM).test_provider(&p.id).await.unwrap();
             assert!(check.sandbox);
             match p.id.as_str() {
                 "msegat" => assert_eq!(check.error.unwrap().code, "provider.check_unsupported"),
@@ -284,20 +314,20 @@ async fn providers_are_listed_checked_and_reordered() {
         }
         // Twilio first for WhatsApp: a template now goes through Twilio's Content API.
         let view = wasel
-            .providers()
-            .set_failover_order(Channel::Whatsapp, vec!["twilio_whatsapp".into(), "meta".into()], "test")
+            .providers(&wasel_core::api::SYSTEM)
+            .set_failover_order(Channel::Whatsapp, vec!["twilio_whatsapp".into(), "meta".into()])
             .await
             .unwrap();
         let first = view.iter().find(|p| p.channel == Channel::Whatsapp && p.position == 0).unwrap();
         assert_eq!(first.id, "twilio_whatsapp");
-        wasel.providers().refresh_whatsapp_templates().await.unwrap();
+        wasel.providers(&wasel_core::api::SYSTEM).refresh_whatsapp_templates().await.unwrap();
         let mut wa = input(Channel::Whatsapp, "0555001203", "");
         wa.template = Some(TemplateFill {
             name: "appointment_reminder".into(),
             language: "en".into(),
             params: vec!["Leen".into(), "Sunday".into(), "10:30".into()],
         });
-        let sent = wasel.messaging().send_message(wa, None).await.unwrap().remove(0);
+        let sent = wasel.messaging(&wasel_core::api::SYSTEM).send_message(wa).await.unwrap().remove(0);
         let done = wait(&wasel, &sent, &[MessageStatus::Delivered, MessageStatus::Read, MessageStatus::Failed]).await;
         assert_eq!(done.provider.as_deref(), Some("twilio_whatsapp"), "{:?}", done.error);
         assert_ne!(done.status, MessageStatus::Failed, "{:?}", done.error);
@@ -310,9 +340,20 @@ async fn providers_are_listed_checked_and_reordered() {
             rate_per_sec: None,
             unit_price_halalas: None,
         };
-        assert_eq!(wasel.providers().save_provider(bad, "test").await.unwrap_err().code(), "credentials.from_invalid");
+        assert_eq!(
+            wasel.providers(&wasel_core::api::SYSTEM).save_provider(bad).await.unwrap_err().code(),
+            "credentials.from_invalid"
+        );
         assert!(
-            !wasel.providers().list_providers().await.unwrap().iter().find(|p| p.id == "taqnyat").unwrap().configured
+            !wasel
+                .providers(&wasel_core::api::SYSTEM)
+                .list_providers()
+                .await
+                .unwrap()
+                .iter()
+                .find(|p| p.id == "taqnyat")
+                .unwrap()
+                .configured
         );
         wasel.stop().await;
     }
@@ -324,7 +365,11 @@ async fn the_cost_is_estimated_before_sending_from_the_providers_price() {
     let wasel = wasel_tests::open(&db).await;
     // 71 Arabic characters: two UCS-2 segments.
     let long = "ت".repeat(71);
-    let preview = wasel.messaging().preview_message(&input(Channel::Sms, "0555001234", &long)).await.unwrap();
+    let preview = wasel
+        .messaging(&wasel_core::api::SYSTEM)
+        .preview_message(&input(Channel::Sms, "0555001234", &long))
+        .await
+        .unwrap();
     let cost = preview.cost.unwrap();
     assert_eq!((cost.provider.as_str(), cost.units, cost.currency.as_str()), ("twilio", 2, "SAR"));
     assert_eq!(cost.total_halalas, 2 * cost.unit_price_halalas);
@@ -335,12 +380,20 @@ async fn the_cost_is_estimated_before_sending_from_the_providers_price() {
         rate_per_sec: None,
         unit_price_halalas: Some(6),
     };
-    wasel.providers().save_provider(input_price, "test").await.unwrap();
-    let preview = wasel.messaging().preview_message(&input(Channel::Sms, "0555001234", &long)).await.unwrap();
+    wasel.providers(&wasel_core::api::SYSTEM).save_provider(input_price).await.unwrap();
+    let preview = wasel
+        .messaging(&wasel_core::api::SYSTEM)
+        .preview_message(&input(Channel::Sms, "0555001234", &long))
+        .await
+        .unwrap();
     assert_eq!(preview.cost.unwrap().total_halalas, 12);
     let order = vec!["taqnyat".to_owned(), "twilio".to_owned(), "msegat".to_owned()];
-    wasel.providers().set_failover_order(Channel::Sms, order, "test").await.unwrap();
-    let preview = wasel.messaging().preview_message(&input(Channel::Sms, "0555001234", "short")).await.unwrap();
+    wasel.providers(&wasel_core::api::SYSTEM).set_failover_order(Channel::Sms, order).await.unwrap();
+    let preview = wasel
+        .messaging(&wasel_core::api::SYSTEM)
+        .preview_message(&input(Channel::Sms, "0555001234", "short"))
+        .await
+        .unwrap();
     let cost = preview.cost.unwrap();
     assert_eq!((cost.provider.as_str(), cost.units, cost.total_halalas), ("taqnyat", 1, cost.unit_price_halalas));
 }
@@ -428,7 +481,7 @@ async fn a_configured_provider_takes_its_channel_live_while_the_others_stay_in_t
         wasel.start_background();
         let sim = wasel_sandbox::simulators(&wasel).unwrap().base_url();
         let taqnyat = wasel_core::api::ProviderInput { rate_per_sec: Some(5), ..taqnyat_on(&sim) };
-        let saved = wasel.providers().save_provider(taqnyat, "test").await.unwrap();
+        let saved = wasel.providers(&wasel_core::api::SYSTEM).save_provider(taqnyat).await.unwrap();
         let taqnyat = saved.iter().find(|p| p.id == "taqnyat").unwrap();
         assert!(taqnyat.configured && taqnyat.rate_per_sec == 5);
         // The token went to the keychain; the settings table holds only its reference.
@@ -442,19 +495,31 @@ async fn a_configured_provider_takes_its_channel_live_while_the_others_stay_in_t
         };
         assert!(settings.iter().all(|(_, v)| !v.contains(wasel_sim::taqnyat::SANDBOX_BEARER_TOKEN)), "{}", db.name);
 
-        let sms =
-            wasel.messaging().send_message(input(Channel::Sms, "0555001299", "live"), None).await.unwrap().remove(0);
+        let sms = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_message(input(Channel::Sms, "0555001299", "live"))
+            .await
+            .unwrap()
+            .remove(0);
         assert!(!sms.sandbox);
         let sms = wait(&wasel, &sms, &[MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Failed]).await;
         assert_eq!(sms.provider.as_deref(), Some("taqnyat"), "{:?}", sms.error);
-        let voice =
-            wasel.messaging().send_message(input(Channel::Voice, "0555001299", "تجربة"), None).await.unwrap().remove(0);
+        let voice = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_message(input(Channel::Voice, "0555001299", "تجربة"))
+            .await
+            .unwrap()
+            .remove(0);
         assert!(voice.sandbox, "no voice provider is configured: the call stays in the sandbox");
 
         // Forgetting it sends SMS back to the sandbox.
-        wasel.providers().clear_provider("taqnyat", "test").await.unwrap();
-        let again =
-            wasel.messaging().send_message(input(Channel::Sms, "0555001298", "sandbox"), None).await.unwrap().remove(0);
+        wasel.providers(&wasel_core::api::SYSTEM).clear_provider("taqnyat").await.unwrap();
+        let again = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_message(input(Channel::Sms, "0555001298", "sandbox"))
+            .await
+            .unwrap()
+            .remove(0);
         assert!(again.sandbox);
         wasel.stop().await;
     }
@@ -480,14 +545,14 @@ async fn a_simulated_reply_opens_only_the_sandbox_whatsapp_window_not_a_live_one
                 ("base_url", &sim),
             ],
         );
-        wasel.providers().save_provider(meta, "test").await.unwrap();
+        wasel.providers(&wasel_core::api::SYSTEM).save_provider(meta).await.unwrap();
         let reply = InboundInput {
             channel: Channel::Whatsapp,
             from: "0555001277".into(),
             text: "وصلت الرسالة".into(),
             provider: Some("meta".into()),
         };
-        wasel.sandbox_inbox().reply(reply).await.unwrap();
+        wasel.sandbox_inbox(&wasel_core::api::SYSTEM).reply(reply).await.unwrap();
         let count = "SELECT COUNT(*) FROM inbound_messages";
         tokio::time::timeout(Duration::from_secs(10), async {
             loop {
@@ -501,19 +566,19 @@ async fn a_simulated_reply_opens_only_the_sandbox_whatsapp_window_not_a_live_one
         })
         .await
         .expect("the simulator's reply reaches the webhook and is recorded");
-        let live = wasel.messaging().whatsapp_window("+966555001277").await.unwrap();
+        let live = wasel.messaging(&wasel_core::api::SYSTEM).whatsapp_window("+966555001277").await.unwrap();
         assert!(!live.open && live.last_inbound_at.is_none(), "{}: {live:?}", db.name);
         let free = input(Channel::Whatsapp, "0555001277", "شكرًا، نراكم غدًا");
         assert_eq!(
-            wasel.messaging().send_message(free.clone(), None).await.unwrap_err().code(),
+            wasel.messaging(&wasel_core::api::SYSTEM).send_message(free.clone()).await.unwrap_err().code(),
             "whatsapp.outside_window"
         );
 
         // Back in the sandbox, the same reply is what the sandbox number's family wrote.
-        wasel.providers().clear_provider("meta", "test").await.unwrap();
-        let sandbox = wasel.messaging().whatsapp_window("+966555001277").await.unwrap();
+        wasel.providers(&wasel_core::api::SYSTEM).clear_provider("meta").await.unwrap();
+        let sandbox = wasel.messaging(&wasel_core::api::SYSTEM).whatsapp_window("+966555001277").await.unwrap();
         assert!(sandbox.open, "{}: {sandbox:?}", db.name);
-        assert!(wasel.messaging().send_message(free, None).await.unwrap()[0].sandbox);
+        assert!(wasel.messaging(&wasel_core::api::SYSTEM).send_message(free).await.unwrap()[0].sandbox);
         wasel.stop().await;
     }
 }
@@ -613,15 +678,15 @@ async fn our_own_rate_limit_delays_messages_without_using_up_their_attempts() {
     let wasel = wasel_tests::open(&db).await;
     let sim = wasel_sandbox::simulators(&wasel).unwrap().base_url();
     let limited = wasel_core::api::ProviderInput { rate_per_sec: Some(1), ..taqnyat_on(&sim) };
-    wasel.providers().save_provider(limited, "test").await.unwrap();
+    wasel.providers(&wasel_core::api::SYSTEM).save_provider(limited).await.unwrap();
     wasel.start_background();
     // Eight at once through an account allowed one a second: most wait their turn in the queue.
     let mut sent = Vec::new();
     for n in 0..8 {
         sent.push(
             wasel
-                .messaging()
-                .send_message(input(Channel::Sms, &format!("05550013{n:02}"), "limited"), None)
+                .messaging(&wasel_core::api::SYSTEM)
+                .send_message(input(Channel::Sms, &format!("05550013{n:02}"), "limited"))
                 .await
                 .unwrap()
                 .remove(0),
@@ -629,7 +694,7 @@ async fn our_own_rate_limit_delays_messages_without_using_up_their_attempts() {
     }
     for m in &sent {
         let done = wasel
-            .messaging()
+            .messaging(&wasel_core::api::SYSTEM)
             .wait_for(
                 &m.id,
                 &[MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Failed],
@@ -648,7 +713,14 @@ async fn our_own_rate_limit_delays_messages_without_using_up_their_attempts() {
 async fn count_skipped(wasel: &Wasel, sent: &[MessageView]) -> usize {
     let mut n = 0;
     for m in sent {
-        n += wasel.messaging().message_attempts(&m.id).await.unwrap().iter().filter(|a| a.outcome == "skipped").count();
+        n += wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .message_attempts(&m.id)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|a| a.outcome == "skipped")
+            .count();
     }
     n
 }
@@ -671,7 +743,7 @@ async fn an_email_bounce_is_explained_as_what_happened_to_that_mailbox_in_both_l
     for (to, _, code, en, ar) in cases {
         let mut email = input(Channel::Email, to, "Lina's assessment is ready.");
         email.subject = Some("Assessment".into());
-        let sent = wasel.messaging().send_message(email, None).await.unwrap().remove(0);
+        let sent = wasel.messaging(&wasel_core::api::SYSTEM).send_message(email).await.unwrap().remove(0);
         let done = wait(&wasel, &sent, &FINAL).await;
         assert_eq!(done.status, MessageStatus::Failed, "{to}");
         let reason = done.error.unwrap();
@@ -690,23 +762,27 @@ async fn a_message_whose_attempts_ran_out_says_sending_stopped_not_that_it_will_
     let wasel = wasel_tests::open(&db).await;
     // SMTP at a closed port, two attempts, short waits.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let sandbox_smtp = wasel.providers().list_providers().await.unwrap();
+    let sandbox_smtp = wasel.providers(&wasel_core::api::SYSTEM).list_providers().await.unwrap();
     assert!(sandbox_smtp.iter().any(|p| p.id == "smtp"));
     let port = closed.to_string();
     let fields =
         [("host", "127.0.0.1"), ("port", port.as_str()), ("security", "none"), ("from_address", "noreply@example.com")];
-    wasel.providers().save_provider(wasel_tests::provider_input("smtp", &fields), "test").await.unwrap();
+    wasel
+        .providers(&wasel_core::api::SYSTEM)
+        .save_provider(wasel_tests::provider_input("smtp", &fields))
+        .await
+        .unwrap();
     let settings = wasel_core::api::OutboxSettings {
         max_attempts: 2,
         backoff_base_secs: 1,
         backoff_max_secs: 1,
         quiet_hours: None,
     };
-    wasel.settings().save_outbox_settings(settings, "test").await.unwrap();
+    wasel.settings(&wasel_core::api::SYSTEM).save_outbox_settings(settings).await.unwrap();
     let _tasks = wasel.start_background();
     let mut email = input(Channel::Email, "noura.alharbi@example.com", "A reminder.");
     email.subject = Some("Reminder".into());
-    let sent = wasel.messaging().send_message(email, None).await.unwrap().remove(0);
+    let sent = wasel.messaging(&wasel_core::api::SYSTEM).send_message(email).await.unwrap().remove(0);
     let done = wait(&wasel, &sent, &FINAL).await;
     assert_eq!((done.status, done.attempts), (MessageStatus::Failed, 2));
     let reason = done.error.unwrap();
@@ -732,19 +808,29 @@ async fn smtp_without_tls_may_not_carry_credentials_over_the_network() {
         ("password", "not-a-real-password"),
         ("from_address", "desk@centre.example"),
     ];
-    let refused =
-        wasel.providers().save_provider(wasel_tests::provider_input("smtp", &fields), "test").await.unwrap_err();
+    let refused = wasel
+        .providers(&wasel_core::api::SYSTEM)
+        .save_provider(wasel_tests::provider_input("smtp", &fields))
+        .await
+        .unwrap_err();
     assert_eq!(refused.code(), "smtp.plain_credentials");
     assert_eq!(refused.payload().params.get("field").map(String::as_str), Some("security"));
     for lang in ["ar", "en"] {
         assert!(refused.payload().localized(lang).contains("TLS"), "{lang}");
     }
     // Nothing was saved: the channel still goes to the sandbox.
-    let smtp = wasel.providers().list_providers().await.unwrap().into_iter().find(|p| p.id == "smtp").unwrap();
+    let smtp = wasel
+        .providers(&wasel_core::api::SYSTEM)
+        .list_providers()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.id == "smtp")
+        .unwrap();
     assert!(!smtp.configured);
     // A plain-text base URL is refused unless it points at this machine.
     let mut twilio = wasel_tests::twilio_provider("AC00000000000000000000000000000000", "token", None);
     twilio.fields.insert("base_url".into(), "http://api.provider.example.com".into());
-    let e = wasel.providers().save_provider(twilio, "test").await.unwrap_err();
+    let e = wasel.providers(&wasel_core::api::SYSTEM).save_provider(twilio).await.unwrap_err();
     assert_eq!(e.code(), "provider.plain_http_not_loopback");
 }

@@ -69,7 +69,7 @@ async fn one_run(run: usize, db: &TestDb, workers: usize, n: usize) -> Tally {
                     expires_at: None,
                     urgent: Some(true),
                 };
-                wasel.messaging().send_sms(input, None).await.unwrap();
+                wasel.messaging(&wasel_core::api::SYSTEM).send_sms(input).await.unwrap();
             }
         })
     };

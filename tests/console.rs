@@ -42,9 +42,9 @@ fn credentials(token: &str, real: &wasel_sim::Simulators) -> wasel_core::api::Pr
 async fn with_no_credentials_the_console_is_in_the_sandbox_with_demo_families() {
     for db in databases().await {
         let wasel = open(&db).await;
-        let status = wasel.settings().status().await.unwrap();
+        let status = wasel.settings(&wasel_core::api::SYSTEM).status().await.unwrap();
         assert!(status.sandbox && status.sandbox_url.as_deref().unwrap().starts_with("http://127.0.0.1:"));
-        let families = wasel.messaging().list_guardians().await.unwrap();
+        let families = wasel.messaging(&wasel_core::api::SYSTEM).list_guardians().await.unwrap();
         assert_eq!(families.len(), 4, "{}", db.name);
         assert!(families.iter().all(|g| g.phone.starts_with("+96655500")));
     }
@@ -56,12 +56,15 @@ async fn saved_credentials_send_through_the_configured_twilio_not_the_sandbox() 
         let real = real_twilio_sim().await;
         let wasel = open(&db).await;
         wasel.start_background();
-        wasel.providers().save_provider(credentials(TOKEN, &real), "test").await.unwrap();
-        let m =
-            wasel.messaging().send_sms(sms("0555001234", "Reminder: appointment tomorrow at 9"), None).await.unwrap();
+        wasel.providers(&wasel_core::api::SYSTEM).save_provider(credentials(TOKEN, &real)).await.unwrap();
+        let m = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_sms(sms("0555001234", "Reminder: appointment tomorrow at 9"))
+            .await
+            .unwrap();
         assert!(!m.sandbox);
         let done = wasel
-            .messaging()
+            .messaging(&wasel_core::api::SYSTEM)
             .wait_for(&m.id, &[MessageStatus::Delivered, MessageStatus::Failed], Duration::from_secs(15))
             .await
             .unwrap();
@@ -78,10 +81,10 @@ async fn a_wrong_token_fails_once_with_a_translated_reason_and_is_not_retried() 
     for db in databases().await {
         let real = real_twilio_sim().await;
         let wasel = open(&db).await;
-        wasel.providers().save_provider(credentials("wrong-token", &real), "test").await.unwrap();
-        let m = wasel.messaging().send_sms(sms("0555001234", "hello"), None).await.unwrap();
+        wasel.providers(&wasel_core::api::SYSTEM).save_provider(credentials("wrong-token", &real)).await.unwrap();
+        let m = wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms("0555001234", "hello")).await.unwrap();
         wasel.dispatcher().run_once().await.unwrap();
-        let failed = wasel.messaging().message(&m.id).await.unwrap();
+        let failed = wasel.messaging(&wasel_core::api::SYSTEM).message(&m.id).await.unwrap();
         assert_eq!(failed.status, MessageStatus::Failed, "{}", db.name);
         assert_eq!(failed.attempts, 1);
         let error = failed.error.unwrap();
@@ -99,11 +102,19 @@ async fn an_opted_out_number_fails_permanently_and_an_unreachable_handset_ends_u
         let wasel = open(&db).await;
         wasel.start_background();
         wasel_sandbox::simulators(&wasel).unwrap().twilio().opt_out("+966555001299");
-        let opted = wasel.messaging().send_sms(sms("0555001299", "hello"), None).await.unwrap();
-        let unreachable = wasel.messaging().send_sms(sms("0555000003", "hello"), None).await.unwrap();
+        let opted = wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms("0555001299", "hello")).await.unwrap();
+        let unreachable = wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms("0555000003", "hello")).await.unwrap();
         let finals = [MessageStatus::Delivered, MessageStatus::Failed];
-        let opted = wasel.messaging().wait_for(&opted.id, &finals, Duration::from_secs(15)).await.unwrap();
-        let unreachable = wasel.messaging().wait_for(&unreachable.id, &finals, Duration::from_secs(15)).await.unwrap();
+        let opted = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .wait_for(&opted.id, &finals, Duration::from_secs(15))
+            .await
+            .unwrap();
+        let unreachable = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .wait_for(&unreachable.id, &finals, Duration::from_secs(15))
+            .await
+            .unwrap();
         assert_eq!(opted.error.map(|e| e.code), Some("provider.opted_out".to_owned()), "{}", db.name);
         assert_eq!(unreachable.status, MessageStatus::Failed);
         let e = unreachable.error.unwrap();
@@ -122,17 +133,20 @@ async fn an_outage_of_every_provider_is_retried_with_backoff_until_they_recover(
         let sim = wasel_sandbox::simulators(&wasel).unwrap().clone();
         // Every provider of the failover order is down.
         sim.set_faults(Faults { down: true, ..Faults::default() });
-        let m = wasel.messaging().send_sms(sms("0555001234", "hello"), None).await.unwrap();
+        let m = wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms("0555001234", "hello")).await.unwrap();
         wasel.dispatcher().run_once().await.unwrap();
-        let waiting = wasel.messaging().message(&m.id).await.unwrap();
+        let waiting = wasel.messaging(&wasel_core::api::SYSTEM).message(&m.id).await.unwrap();
         assert_eq!(waiting.status, MessageStatus::Queued, "{}", db.name);
         assert_eq!(waiting.error.as_ref().map(|e| e.code.as_str()), Some("provider.unavailable"));
         // Not due yet: the backoff holds it.
         assert_eq!(wasel.dispatcher().run_once().await.unwrap().claimed, 0);
         sim.set_faults(Faults::default());
         wasel.start_background();
-        let done =
-            wasel.messaging().wait_for(&m.id, &[MessageStatus::Delivered], Duration::from_secs(20)).await.unwrap();
+        let done = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .wait_for(&m.id, &[MessageStatus::Delivered], Duration::from_secs(20))
+            .await
+            .unwrap();
         assert_eq!(done.status, MessageStatus::Delivered, "{}", db.name);
         assert_eq!(done.attempts, 2);
         assert_eq!(sim.twilio().received_count(), 1);
@@ -145,14 +159,14 @@ async fn without_a_keychain_the_console_says_so_and_keeps_working_in_the_sandbox
     for db in databases().await {
         let secrets = Arc::new(MemorySecrets::failing(SecretError::Unavailable("no session bus".into())));
         let wasel = open_with(&db, secrets).await;
-        let status = wasel.settings().status().await.unwrap();
+        let status = wasel.settings(&wasel_core::api::SYSTEM).status().await.unwrap();
         assert_eq!(status.keychain, KeychainState::Unavailable);
         assert_eq!(status.keychain_error.unwrap().code, "keychain.unavailable");
         let real = real_twilio_sim().await;
-        let err = wasel.providers().save_provider(credentials(TOKEN, &real), "test").await.unwrap_err();
+        let err = wasel.providers(&wasel_core::api::SYSTEM).save_provider(credentials(TOKEN, &real)).await.unwrap_err();
         assert_eq!(err.code(), "keychain.unavailable");
-        assert!(wasel.settings().status().await.unwrap().sandbox);
-        wasel.messaging().send_sms(sms("0555001234", "hello"), None).await.unwrap();
+        assert!(wasel.settings(&wasel_core::api::SYSTEM).status().await.unwrap().sandbox);
+        wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms("0555001234", "hello")).await.unwrap();
     }
 }
 
@@ -167,15 +181,26 @@ async fn bad_credentials_are_refused_at_the_field() {
             input
         };
         let code = |e: wasel_core::Error| (e.code(), e.params().get("field").cloned());
-        let refused = wasel.providers().save_provider(with("account_sid", "AC123"), "test").await.unwrap_err();
+        let refused =
+            wasel.providers(&wasel_core::api::SYSTEM).save_provider(with("account_sid", "AC123")).await.unwrap_err();
         assert_eq!(code(refused), ("credentials.account_sid_invalid", None));
-        let refused = wasel.providers().save_provider(with("auth_token", " "), "test").await.unwrap_err();
+        let refused =
+            wasel.providers(&wasel_core::api::SYSTEM).save_provider(with("auth_token", " ")).await.unwrap_err();
         assert_eq!(code(refused), ("provider.field_required", Some("auth_token".into())));
-        let refused = wasel.providers().save_provider(with("from", "not a sender!!"), "test").await.unwrap_err();
+        let refused =
+            wasel.providers(&wasel_core::api::SYSTEM).save_provider(with("from", "not a sender!!")).await.unwrap_err();
         assert_eq!(code(refused), ("credentials.from_invalid", None));
-        let refused = wasel.providers().save_provider(with("base_url", "ftp://example.com"), "test").await.unwrap_err();
+        let refused = wasel
+            .providers(&wasel_core::api::SYSTEM)
+            .save_provider(with("base_url", "ftp://example.com"))
+            .await
+            .unwrap_err();
         assert_eq!(code(refused), ("provider.field_invalid", Some("base_url".into())));
         // Nothing of it was kept.
-        assert!(!wasel.providers().list_providers().await.unwrap().iter().any(|p| p.configured), "{}", db.name);
+        assert!(
+            !wasel.providers(&wasel_core::api::SYSTEM).list_providers().await.unwrap().iter().any(|p| p.configured),
+            "{}",
+            db.name
+        );
     }
 }

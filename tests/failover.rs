@@ -50,17 +50,17 @@ async fn with_twilio_down_1000_sms_go_through_taqnyat_and_msegat_and_twilio_is_u
         sim.twilio().set_faults(Faults { down: true, ..Faults::default() });
         wasel.start_background();
         for i in 0..1000 {
-            wasel.messaging().send_sms(sms(i, "twilio down"), None).await.unwrap();
+            wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms(i, "twilio down")).await.unwrap();
         }
         wait_sent(&wasel, 1000).await;
-        let route = wasel.providers().sandbox_route(Channel::Sms).unwrap();
+        let route = wasel.providers(&wasel_core::api::SYSTEM).sandbox_route(Channel::Sms).unwrap();
         // Open, or already half-open if the cool-down passed while the batch drained.
         let circuit = route.circuit("twilio");
         assert!(matches!(circuit, Some(CircuitState::Open | CircuitState::HalfOpen)), "{}: {circuit:?}", db.name);
         // Taqnyat down as well: Msegat takes the rest.
         sim.taqnyat().set_faults(Faults { down: true, ..Faults::default() });
         for i in 1000..1100 {
-            wasel.messaging().send_sms(sms(i, "both down"), None).await.unwrap();
+            wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms(i, "both down")).await.unwrap();
         }
         wait_sent(&wasel, 1100).await;
         let (taqnyat, msegat) = (sim.taqnyat().received_count(), sim.msegat().received_count());
@@ -81,7 +81,7 @@ async fn with_twilio_down_1000_sms_go_through_taqnyat_and_msegat_and_twilio_is_u
         sim.taqnyat().set_faults(Faults::default());
         tokio::time::sleep(Duration::from_millis(900)).await;
         for i in 1100..1120 {
-            wasel.messaging().send_sms(sms(i, "recovered"), None).await.unwrap();
+            wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms(i, "recovered")).await.unwrap();
         }
         wait_sent(&wasel, 1120).await;
         assert!(sim.twilio().received_count() > 0, "{}: Twilio gets traffic again", db.name);
@@ -189,8 +189,9 @@ async fn a_crash_after_failing_over_to_a_provider_that_cannot_be_asked_waits_for
     for db in databases().await {
         // Reconciliation waits a whole lease after the call: a short one keeps the test quick.
         let wasel = wasel_tests::open_with_lease(&db, Duration::from_secs(1)).await;
-        let handed = wasel.messaging().send_sms(sms(1, "handed to taqnyat"), None).await.unwrap();
-        let first_only = wasel.messaging().send_sms(sms(2, "only twilio reached"), None).await.unwrap();
+        let handed = wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms(1, "handed to taqnyat")).await.unwrap();
+        let first_only =
+            wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms(2, "only twilio reached")).await.unwrap();
         let past = chrono::Utc::now() - chrono::Duration::seconds(1);
         q::claim(wasel.db(), "dead-worker", past, 10, false).await.unwrap();
         let id = uuid::Uuid::parse_str(&handed.id).unwrap();
@@ -200,17 +201,23 @@ async fn a_crash_after_failing_over_to_a_provider_that_cannot_be_asked_waits_for
         tokio::time::sleep(Duration::from_millis(1100)).await;
         assert_eq!(d.reconcile_unknowns().await.unwrap(), 1, "{}", db.name);
         assert_eq!(
-            wasel.messaging().message(&handed.id).await.unwrap().status,
+            wasel.messaging(&wasel_core::api::SYSTEM).message(&handed.id).await.unwrap().status,
             MessageStatus::Unknown,
             "Taqnyat cannot be asked"
         );
         assert_eq!(
-            wasel.messaging().message(&first_only.id).await.unwrap().status,
+            wasel.messaging(&wasel_core::api::SYSTEM).message(&first_only.id).await.unwrap().status,
             MessageStatus::Queued,
             "Twilio says it never arrived"
         );
-        let attention: Vec<String> =
-            wasel.messaging().needs_attention().await.unwrap().into_iter().map(|m| m.id).collect();
+        let attention: Vec<String> = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .needs_attention()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
         assert_eq!(attention, vec![handed.id.clone()]);
     }
 }

@@ -56,21 +56,21 @@ async fn twilio_credentials_go_to_the_keychain_and_only_a_reference_to_the_datab
     }
     for db in wasel_tests::databases().await {
         let wasel = wasel_tests::open_with(&db, Arc::new(Keychain)).await;
-        let status = wasel.settings().status().await.unwrap();
+        let status = wasel.settings(&wasel_core::api::SYSTEM).status().await.unwrap();
         assert_eq!(status.keychain, wasel_core::api::KeychainState::Available, "{:?}", status.keychain_error);
         let token = format!("tok{}", uuid::Uuid::now_v7().simple());
         let input = wasel_tests::twilio_provider("AC0123456789abcdef0123456789abcdef", &token, None);
-        let providers = wasel.providers().save_provider(input, "test").await.unwrap();
+        let providers = wasel.providers(&wasel_core::api::SYSTEM).save_provider(input).await.unwrap();
         assert!(providers.iter().find(|p| p.id == "twilio").unwrap().configured);
-        assert!(!wasel.settings().status().await.unwrap().sandbox);
+        assert!(!wasel.settings(&wasel_core::api::SYSTEM).status().await.unwrap().sandbox);
         let dump: Vec<(String, String)> = wasel_core::on_db!(wasel.db(), p => sqlx::query_as(
             "SELECT key, value FROM communication_settings").fetch_all(p).await.unwrap());
         assert!(dump.iter().all(|(_, v)| !v.contains(&token)), "the token leaked into the database: {dump:?}");
         // A new process (here: a new Wasel on the same database) finds the token in the keychain.
         drop(wasel);
         let again = wasel_tests::open_with(&db, Arc::new(Keychain)).await;
-        assert!(!again.settings().status().await.unwrap().sandbox, "{}", db.name);
-        again.providers().clear_provider("twilio", "test").await.unwrap();
-        assert!(again.settings().status().await.unwrap().sandbox);
+        assert!(!again.settings(&wasel_core::api::SYSTEM).status().await.unwrap().sandbox, "{}", db.name);
+        again.providers(&wasel_core::api::SYSTEM).clear_provider("twilio").await.unwrap();
+        assert!(again.settings(&wasel_core::api::SYSTEM).status().await.unwrap().sandbox);
     }
 }

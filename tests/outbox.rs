@@ -38,8 +38,8 @@ async fn a_message_and_the_row_that_caused_it_commit_together_or_not_at_all() {
         for commit in [false, true] {
             let key = format!("rule-fired-{commit}");
             let new = wasel
-                .messaging()
-                .prepare_sms(SendSmsInput { idempotency_key: Some(key.clone()), ..sms("0555001234", "hello") }, None)
+                .messaging(&wasel_core::api::SYSTEM)
+                .prepare_sms(SendSmsInput { idempotency_key: Some(key.clone()), ..sms("0555001234", "hello") })
                 .await
                 .unwrap();
             let mut tx = wasel.db().begin().await.unwrap();
@@ -65,49 +65,46 @@ async fn a_scheduled_message_waits_for_its_time_and_an_expired_one_is_never_sent
         wasel.start_background();
         let send_at = Utc::now() + chrono::Duration::milliseconds(1500);
         let later = wasel
-            .messaging()
-            .send_sms(SendSmsInput { send_at: Some(send_at), ..sms("0555001234", "later") }, None)
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_sms(SendSmsInput { send_at: Some(send_at), ..sms("0555001234", "later") })
             .await
             .unwrap();
         assert_eq!(later.status, MessageStatus::Scheduled, "{}", db.name);
         // Due long ago but already past its expiry when a worker looks at it.
         let stale = wasel
-            .messaging()
-            .send_sms(
-                SendSmsInput {
-                    send_at: Some(Utc::now() + chrono::Duration::milliseconds(300)),
-                    expires_at: Some(Utc::now() + chrono::Duration::milliseconds(200)),
-                    ..sms("0555001234", "stale")
-                },
-                None,
-            )
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_sms(SendSmsInput {
+                send_at: Some(Utc::now() + chrono::Duration::milliseconds(300)),
+                expires_at: Some(Utc::now() + chrono::Duration::milliseconds(200)),
+                ..sms("0555001234", "stale")
+            })
             .await
             .unwrap_err();
         assert_eq!(stale.code(), "schedule.expires_before_send");
         let expiring = wasel
-            .messaging()
-            .send_sms(
-                SendSmsInput {
-                    send_at: Some(Utc::now() + chrono::Duration::milliseconds(800)),
-                    expires_at: Some(Utc::now() + chrono::Duration::milliseconds(900)),
-                    ..sms("0555001234", "expiring")
-                },
-                None,
-            )
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_sms(SendSmsInput {
+                send_at: Some(Utc::now() + chrono::Duration::milliseconds(800)),
+                expires_at: Some(Utc::now() + chrono::Duration::milliseconds(900)),
+                ..sms("0555001234", "expiring")
+            })
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(1000)).await;
         let sim = wasel_sandbox::simulators(&wasel).unwrap().clone();
         assert_eq!(sim.twilio().received_count(), 0, "nothing before its time ({})", db.name);
         let done = wasel
-            .messaging()
+            .messaging(&wasel_core::api::SYSTEM)
             .wait_for(&later.id, &[MessageStatus::Sent, MessageStatus::Delivered], Duration::from_secs(10))
             .await
             .unwrap();
         assert!(matches!(done.status, MessageStatus::Sent | MessageStatus::Delivered), "{}: {done:?}", db.name);
         assert!(done.sent_at.unwrap() >= send_at, "sent before its time ({})", db.name);
-        let expired =
-            wasel.messaging().wait_for(&expiring.id, &[MessageStatus::Expired], Duration::from_secs(5)).await.unwrap();
+        let expired = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .wait_for(&expiring.id, &[MessageStatus::Expired], Duration::from_secs(5))
+            .await
+            .unwrap();
         assert!(
             matches!(expired.status, MessageStatus::Expired | MessageStatus::Sent | MessageStatus::Delivered),
             "{}",
@@ -134,17 +131,27 @@ async fn quiet_hours_defer_ordinary_messages_but_not_urgent_ones() {
             backoff_max_secs: 600,
             quiet_hours: Some(format!("{start}-{end}")),
         };
-        wasel.settings().save_outbox_settings(settings, "test").await.unwrap();
-        let ordinary = wasel.messaging().send_sms(sms("0555001234", "ordinary"), None).await.unwrap();
+        wasel.settings(&wasel_core::api::SYSTEM).save_outbox_settings(settings).await.unwrap();
+        let ordinary = wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms("0555001234", "ordinary")).await.unwrap();
         let urgent = wasel
-            .messaging()
-            .send_sms(SendSmsInput { urgent: Some(true), ..sms("0555001234", "urgent") }, None)
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_sms(SendSmsInput { urgent: Some(true), ..sms("0555001234", "urgent") })
             .await
             .unwrap();
         wasel.dispatcher().run_once().await.unwrap();
-        assert_eq!(wasel.messaging().message(&ordinary.id).await.unwrap().status, MessageStatus::Queued, "{}", db.name);
-        assert_eq!(wasel.messaging().message(&urgent.id).await.unwrap().status, MessageStatus::Sent, "{}", db.name);
-        let timeline = wasel.messaging().message_timeline(&ordinary.id).await.unwrap();
+        assert_eq!(
+            wasel.messaging(&wasel_core::api::SYSTEM).message(&ordinary.id).await.unwrap().status,
+            MessageStatus::Queued,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            wasel.messaging(&wasel_core::api::SYSTEM).message(&urgent.id).await.unwrap().status,
+            MessageStatus::Sent,
+            "{}",
+            db.name
+        );
+        let timeline = wasel.messaging(&wasel_core::api::SYSTEM).message_timeline(&ordinary.id).await.unwrap();
         assert!(timeline[0].detail.as_deref().unwrap_or("").starts_with("not before"), "{timeline:?}");
         let bad = OutboxSettings {
             max_attempts: 5,
@@ -153,7 +160,7 @@ async fn quiet_hours_defer_ordinary_messages_but_not_urgent_ones() {
             quiet_hours: Some("22-7".into()),
         };
         assert_eq!(
-            wasel.settings().save_outbox_settings(bad, "test").await.unwrap_err().code(),
+            wasel.settings(&wasel_core::api::SYSTEM).save_outbox_settings(bad).await.unwrap_err().code(),
             "outbox.quiet_hours_invalid"
         );
     }
@@ -163,36 +170,43 @@ async fn quiet_hours_defer_ordinary_messages_but_not_urgent_ones() {
 async fn operator_actions_change_the_message_and_leave_a_verifiable_audit_trail() {
     for db in databases().await {
         let wasel = open(&db).await;
-        let queued = wasel.messaging().send_sms(sms("0555001234", "to cancel"), None).await.unwrap();
+        let queued = wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms("0555001234", "to cancel")).await.unwrap();
         let cancelled =
-            wasel.messaging().act_on_message(&queued.id, OperatorAction::Cancel, "reception:noura").await.unwrap();
+            wasel.messaging(&wasel_core::api::SYSTEM).act_on_message(&queued.id, OperatorAction::Cancel).await.unwrap();
         assert_eq!(cancelled.status, MessageStatus::Cancelled, "{}", db.name);
-        let err =
-            wasel.messaging().act_on_message(&queued.id, OperatorAction::Resend, "reception:noura").await.unwrap_err();
+        let err = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .act_on_message(&queued.id, OperatorAction::Resend)
+            .await
+            .unwrap_err();
         assert_eq!(
             (err.code(), err.params().get("status").cloned()),
             ("message.action_not_allowed", Some("cancelled".into()))
         );
 
         // A crash mid-call leaves `unknown`; the operator resends it.
-        let lost = wasel.messaging().send_sms(sms("0555001234", "unknown one"), None).await.unwrap();
+        let lost = wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms("0555001234", "unknown one")).await.unwrap();
         let past = Utc::now() - chrono::Duration::seconds(1);
         q::claim(wasel.db(), "dead-worker", past, 10, false).await.unwrap();
         wasel.dispatcher().expire_leases().await.unwrap();
-        assert_eq!(wasel.messaging().needs_attention().await.unwrap().len(), 1);
-        let resent =
-            wasel.messaging().act_on_message(&lost.id, OperatorAction::Resend, "reception:noura").await.unwrap();
+        assert_eq!(wasel.messaging(&wasel_core::api::SYSTEM).needs_attention().await.unwrap().len(), 1);
+        let noura = wasel_tests::sign_in_as(&wasel, "noura", &[wasel_core::api::Role::Reception]).await;
+        let resent = wasel.messaging(&noura).act_on_message(&lost.id, OperatorAction::Resend).await.unwrap();
         assert_eq!(resent.status, MessageStatus::Queued);
         wasel.dispatcher().run_once().await.unwrap();
-        assert_eq!(wasel.messaging().message(&lost.id).await.unwrap().status, MessageStatus::Sent);
+        assert_eq!(
+            wasel.messaging(&wasel_core::api::SYSTEM).message(&lost.id).await.unwrap().status,
+            MessageStatus::Sent
+        );
 
         let trail = wasel_core::audit::for_entity(wasel.db(), "message", &lost.id).await.unwrap();
         assert_eq!(trail.len(), 1);
-        assert_eq!((trail[0].actor.as_str(), trail[0].action.as_str()), ("reception:noura", "message.resend"));
-        assert_eq!(wasel_core::audit::verify(wasel.db()).await.unwrap(), None, "{}", db.name);
+        assert_eq!((trail[0].actor.as_str(), trail[0].action.as_str()), ("noura", "message.resend"));
+        assert_eq!(trail[0].origin, "console");
+        assert_eq!(wasel_core::audit::verify(wasel.db()).await.unwrap().broken, None, "{}", db.name);
         // Tampering shows.
         wasel_core::on_db!(wasel.db(), p => sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE seq = 1").execute(p).await.unwrap().rows_affected());
-        assert_eq!(wasel_core::audit::verify(wasel.db()).await.unwrap(), Some(1));
+        assert_eq!(wasel_core::audit::verify(wasel.db()).await.unwrap().broken.map(|b| b.seq), Some(1));
     }
 }
 
@@ -202,8 +216,16 @@ async fn a_crash_after_the_provider_took_it_is_reconciled_to_sent_without_a_seco
         // Reconciliation waits a whole lease after the call: a short one keeps the test quick.
         let wasel = wasel_tests::open_with_lease(&db, Duration::from_secs(1)).await;
         let sim = wasel_sandbox::simulators(&wasel).unwrap().clone();
-        let taken = wasel.messaging().send_sms(sms("0555001234", "taken before the crash"), None).await.unwrap();
-        let never = wasel.messaging().send_sms(sms("0555001235", "never reached the provider"), None).await.unwrap();
+        let taken = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_sms(sms("0555001234", "taken before the crash"))
+            .await
+            .unwrap();
+        let never = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_sms(sms("0555001235", "never reached the provider"))
+            .await
+            .unwrap();
         let past = Utc::now() - chrono::Duration::seconds(1);
         let claimed = q::claim(wasel.db(), "dead-worker", past, 10, false).await.unwrap();
         assert_eq!(claimed.len(), 2);
@@ -229,10 +251,13 @@ async fn a_crash_after_the_provider_took_it_is_reconciled_to_sent_without_a_seco
         assert_eq!(d.expire_leases().await.unwrap(), 2);
         tokio::time::sleep(Duration::from_millis(1100)).await;
         assert_eq!(d.reconcile_unknowns().await.unwrap(), 2, "{}", db.name);
-        let taken_now = wasel.messaging().message(&taken.id).await.unwrap();
+        let taken_now = wasel.messaging(&wasel_core::api::SYSTEM).message(&taken.id).await.unwrap();
         assert_eq!(taken_now.status, MessageStatus::Sent, "{}", db.name);
         assert_eq!(taken_now.provider_message_id.as_deref(), Some(sim.twilio().messages()[0].sid.as_str()));
-        assert_eq!(wasel.messaging().message(&never.id).await.unwrap().status, MessageStatus::Queued);
+        assert_eq!(
+            wasel.messaging(&wasel_core::api::SYSTEM).message(&never.id).await.unwrap().status,
+            MessageStatus::Queued
+        );
         d.run_once().await.unwrap();
         let bodies: Vec<String> = sim.twilio().messages().into_iter().map(|x| x.body).collect();
         assert_eq!(
@@ -253,7 +278,7 @@ async fn under_a_faulty_provider_every_message_ends_with_a_reason_and_retries_fo
         let base = 1;
         let settings =
             OutboxSettings { max_attempts: 8, backoff_base_secs: base, backoff_max_secs: 4, quiet_hours: None };
-        wasel.settings().save_outbox_settings(settings, "test").await.unwrap();
+        wasel.settings(&wasel_core::api::SYSTEM).save_outbox_settings(settings).await.unwrap();
         let sim = wasel_sandbox::simulators(&wasel).unwrap().clone();
         sim.twilio().set_faults(Faults {
             error_rate: 0.15,
@@ -266,11 +291,18 @@ async fn under_a_faulty_provider_every_message_ends_with_a_reason_and_retries_fo
         let n = 40;
         let mut ids = Vec::new();
         for i in 0..n {
-            ids.push(wasel.messaging().send_sms(sms("0555001234", &format!("faulty #{i}")), None).await.unwrap().id);
+            ids.push(
+                wasel
+                    .messaging(&wasel_core::api::SYSTEM)
+                    .send_sms(sms("0555001234", &format!("faulty #{i}")))
+                    .await
+                    .unwrap()
+                    .id,
+            );
         }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
         loop {
-            let all = wasel.messaging().list_messages(Default::default()).await.unwrap();
+            let all = wasel.messaging(&wasel_core::api::SYSTEM).list_messages(Default::default()).await.unwrap();
             let open: Vec<_> = all.iter().filter(|x| !terminal(x.status) && x.status != MessageStatus::Sent).collect();
             if open.is_empty() || tokio::time::Instant::now() > deadline {
                 break;
@@ -279,7 +311,7 @@ async fn under_a_faulty_provider_every_message_ends_with_a_reason_and_retries_fo
         }
         let mut reasons = 0;
         for id in &ids {
-            let x = wasel.messaging().message(id).await.unwrap();
+            let x = wasel.messaging(&wasel_core::api::SYSTEM).message(id).await.unwrap();
             assert!(
                 matches!(x.status, MessageStatus::Sent | MessageStatus::Delivered | MessageStatus::Failed),
                 "{}: {x:?}",

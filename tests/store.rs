@@ -28,20 +28,23 @@ async fn an_sms_moves_from_queued_to_delivered_with_times_on_both_backends() {
     for db in databases().await {
         let wasel = open(&db).await;
         wasel.start_background();
-        let sent =
-            wasel.messaging().send_sms(sms("0555001234", "موعد ريم غدًا الساعة ٩ صباحًا", None), None).await.unwrap();
+        let sent = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_sms(sms("0555001234", "موعد ريم غدًا الساعة ٩ صباحًا", None))
+            .await
+            .unwrap();
         assert_eq!(sent.status, MessageStatus::Queued, "{}", db.name);
         assert_eq!(sent.to, "+966555001234");
         assert_eq!(sent.segments, 1);
         let done = wasel
-            .messaging()
+            .messaging(&wasel_core::api::SYSTEM)
             .wait_for(&sent.id, &[MessageStatus::Delivered, MessageStatus::Failed], Duration::from_secs(15))
             .await
             .unwrap();
         assert_eq!(done.status, MessageStatus::Delivered, "{}: {done:?}", db.name);
         assert!(done.sent_at.is_some() && done.delivered_at.is_some());
         let timeline: Vec<_> = wasel
-            .messaging()
+            .messaging(&wasel_core::api::SYSTEM)
             .message_timeline(&sent.id)
             .await
             .unwrap()
@@ -73,10 +76,18 @@ async fn an_sms_moves_from_queued_to_delivered_with_times_on_both_backends() {
 async fn the_same_idempotency_key_never_makes_two_messages() {
     for db in databases().await {
         let wasel = open(&db).await;
-        let a = wasel.messaging().send_sms(sms("0555001234", "hello", Some("draft-1")), None).await.unwrap();
-        let b = wasel.messaging().send_sms(sms("+966555001234", "hello", Some("draft-1")), None).await.unwrap();
+        let a = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_sms(sms("0555001234", "hello", Some("draft-1")))
+            .await
+            .unwrap();
+        let b = wasel
+            .messaging(&wasel_core::api::SYSTEM)
+            .send_sms(sms("+966555001234", "hello", Some("draft-1")))
+            .await
+            .unwrap();
         assert_eq!(a.id, b.id, "{}", db.name);
-        let all = wasel.messaging().list_messages(MessageFilter::default()).await.unwrap();
+        let all = wasel.messaging(&wasel_core::api::SYSTEM).list_messages(MessageFilter::default()).await.unwrap();
         assert_eq!(all.len(), 1, "{}", db.name);
     }
 }
@@ -85,12 +96,16 @@ async fn the_same_idempotency_key_never_makes_two_messages() {
 async fn a_wrong_number_is_refused_before_anything_is_written() {
     for db in databases().await {
         let wasel = open(&db).await;
-        let err = wasel.messaging().send_sms(sms("12345", "hello", None), None).await.unwrap_err();
+        let err = wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms("12345", "hello", None)).await.unwrap_err();
         assert_eq!(err.code(), "phone.invalid");
         assert_eq!(err.params().get("input").map(String::as_str), Some("12345"));
-        let err = wasel.messaging().send_sms(sms("0555001234", "   ", None), None).await.unwrap_err();
+        let err = wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms("0555001234", "   ", None)).await.unwrap_err();
         assert_eq!(err.code(), "body.required");
-        assert!(wasel.messaging().list_messages(MessageFilter::default()).await.unwrap().is_empty(), "{}", db.name);
+        assert!(
+            wasel.messaging(&wasel_core::api::SYSTEM).list_messages(MessageFilter::default()).await.unwrap().is_empty(),
+            "{}",
+            db.name
+        );
     }
 }
 
@@ -98,7 +113,7 @@ async fn a_wrong_number_is_refused_before_anything_is_written() {
 async fn illegal_transitions_are_refused_and_leave_no_event() {
     for db in databases().await {
         let wasel = open(&db).await;
-        let m = wasel.messaging().send_sms(sms("0555001234", "hello", None), None).await.unwrap();
+        let m = wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms("0555001234", "hello", None)).await.unwrap();
         let id = uuid::Uuid::parse_str(&m.id).unwrap();
         let refused = q::transition(wasel.db(), id, MessageStatus::Delivered, EventSource::Poll, Change::default())
             .await
@@ -113,7 +128,12 @@ async fn illegal_transitions_are_refused_and_leave_no_event() {
             .await
             .unwrap();
         assert_eq!(again, Transition::Refused { from: MessageStatus::Cancelled });
-        assert_eq!(wasel.messaging().message_timeline(&m.id).await.unwrap().len(), 2, "{}", db.name);
+        assert_eq!(
+            wasel.messaging(&wasel_core::api::SYSTEM).message_timeline(&m.id).await.unwrap().len(),
+            2,
+            "{}",
+            db.name
+        );
     }
 }
 
@@ -121,14 +141,17 @@ async fn illegal_transitions_are_refused_and_leave_no_event() {
 async fn a_lease_that_expires_while_sending_makes_the_message_unknown_not_resent() {
     for db in databases().await {
         let wasel = open(&db).await;
-        let m = wasel.messaging().send_sms(sms("0555001234", "hello", None), None).await.unwrap();
+        let m = wasel.messaging(&wasel_core::api::SYSTEM).send_sms(sms("0555001234", "hello", None)).await.unwrap();
         let past = chrono::Utc::now() - chrono::Duration::seconds(1);
         let claimed =
             wasel_core::store::queries::outbox::claim(wasel.db(), "dead-worker", past, 10, false).await.unwrap();
         assert_eq!(claimed.len(), 1);
         let expired = wasel.dispatcher().expire_leases().await.unwrap();
         assert_eq!(expired, 1, "{}", db.name);
-        assert_eq!(wasel.messaging().message(&m.id).await.unwrap().status, MessageStatus::Unknown);
+        assert_eq!(
+            wasel.messaging(&wasel_core::api::SYSTEM).message(&m.id).await.unwrap().status,
+            MessageStatus::Unknown
+        );
         assert_eq!(
             wasel.dispatcher().run_once().await.unwrap().claimed,
             0,
@@ -142,12 +165,15 @@ async fn a_lease_that_expires_while_sending_makes_the_message_unknown_not_resent
 async fn language_and_settings_are_remembered() {
     for db in databases().await {
         let wasel = open(&db).await;
-        assert_eq!(wasel.settings().status().await.unwrap().language, wasel_core::settings::Language::Ar);
-        wasel.settings().set_language(wasel_core::settings::Language::En).await.unwrap();
+        assert_eq!(
+            wasel.settings(&wasel_core::api::SYSTEM).status().await.unwrap().language,
+            wasel_core::settings::Language::Ar
+        );
+        wasel.settings(&wasel_core::api::SYSTEM).set_language(wasel_core::settings::Language::En).await.unwrap();
         drop(wasel);
         let again = open(&db).await;
         assert_eq!(
-            again.settings().status().await.unwrap().language,
+            again.settings(&wasel_core::api::SYSTEM).status().await.unwrap().language,
             wasel_core::settings::Language::En,
             "{}",
             db.name

@@ -74,7 +74,7 @@ async fn three_workers_on_one_postgres_send_3000_messages_exactly_once() {
     let mut workers: Vec<_> = (0..3).map(|_| spawn_worker(&db.url, &sim.base_url(), 10, &[])).collect();
     let n = 3000;
     for i in 0..n {
-        wasel.messaging().send_sms(input("three-workers", i), None).await.unwrap();
+        wasel.messaging(&wasel_core::api::SYSTEM).send_sms(input("three-workers", i)).await.unwrap();
     }
     let seen = drain(&wasel, &sim, n, Duration::from_secs(240)).await;
     for w in &mut workers {
@@ -116,7 +116,7 @@ async fn a_postgres_restart_mid_run_loses_nothing_and_sends_nothing_twice() {
     let mut workers: Vec<_> = (0..2).map(|_| spawn_worker(&db.url, &sim.base_url(), 3, &[])).collect();
     let n = 1000;
     for i in 0..n / 2 {
-        wasel.messaging().send_sms(input("restart", i), None).await.unwrap();
+        wasel.messaging(&wasel_core::api::SYSTEM).send_sms(input("restart", i)).await.unwrap();
     }
     // Restart while the first half is in flight.
     let restart = std::process::Command::new(scripts.join("pg-restart.sh")).arg(pg_dir.path()).status().unwrap();
@@ -124,7 +124,7 @@ async fn a_postgres_restart_mid_run_loses_nothing_and_sends_nothing_twice() {
     for i in n / 2..n {
         // The pool reconnects; a call that meets the restart is retried like a user would.
         for _ in 0..50 {
-            if wasel.messaging().send_sms(input("restart", i), None).await.is_ok() {
+            if wasel.messaging(&wasel_core::api::SYSTEM).send_sms(input("restart", i)).await.is_ok() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;

@@ -41,6 +41,24 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::providers::set_failover_order,
         commands::providers::test_provider,
         commands::providers::send_provider_test,
+        commands::settings::security_settings,
+        commands::settings::save_security_settings,
+        commands::users::auth_state,
+        commands::users::create_first_admin,
+        commands::users::login,
+        commands::users::logout,
+        commands::users::console_activity,
+        commands::users::lock_console,
+        commands::users::unlock_console,
+        commands::users::list_users,
+        commands::users::create_user,
+        commands::users::set_user_roles,
+        commands::users::set_user_disabled,
+        commands::users::reset_user_password,
+        commands::users::change_own_password,
+        commands::audit::audit_entries,
+        commands::audit::export_audit_csv,
+        commands::audit::verify_audit,
     ])
 }
 
@@ -62,13 +80,13 @@ pub fn run() {
             // Wasel's tasks (simulators, dispatcher, poller) live on Tauri's tokio runtime.
             let console = tauri::async_runtime::block_on(async {
                 let console = open_console().await;
-                if let Console::Ready(wasel) = &console {
+                if let Some(wasel) = console.shared() {
                     wasel.start_background();
                 }
                 console
             });
-            if let Console::Ready(wasel) = &console {
-                forward_changes(app.handle().clone(), Arc::clone(wasel));
+            if let Some(wasel) = console.shared() {
+                forward_changes(app.handle().clone(), wasel);
             }
             app.manage(console);
             Ok(())
@@ -77,7 +95,7 @@ pub fn run() {
     match result {
         Ok(app) => app.run(|handle, event| {
             if let tauri::RunEvent::Exit = event
-                && let Some(Console::Ready(wasel)) = handle.try_state::<Console>().as_deref()
+                && let Some(wasel) = handle.try_state::<Console>().and_then(|c| c.shared())
             {
                 tauri::async_runtime::block_on(wasel.stop());
             }
@@ -91,10 +109,10 @@ pub fn run() {
 
 async fn open_console() -> Console {
     match wasel_sandbox::open(WaselConfig::from_env("console"), wasel_sandbox::url_from_env()).await {
-        Ok(wasel) => Console::Ready(Arc::new(wasel)),
+        Ok(wasel) => Console::new(Ok(Arc::new(wasel))),
         Err(e) => {
             tracing::error!(error = %e, "cannot open Wasel");
-            Console::Failed(e.payload())
+            Console::new(Err(e.payload()))
         }
     }
 }

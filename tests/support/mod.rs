@@ -154,3 +154,21 @@ pub fn spawn_worker(
     }
     cmd.spawn().expect("spawn wasel worker")
 }
+
+/// The password every test user gets (it meets the policy; never used outside tests).
+pub const TEST_PASSWORD: &str = "Blue-Harbour-47";
+
+/// Creates `username` with `roles` and signs them in: the caller a person at the console would be.
+pub async fn sign_in_as(wasel: &Wasel, username: &str, roles: &[wasel_core::api::Role]) -> wasel_core::api::Caller {
+    use wasel_core::api::{LoginInput, NewUserInput, Origin, SYSTEM};
+    let input = NewUserInput {
+        username: username.to_owned(),
+        display_name: String::new(),
+        password: TEST_PASSWORD.to_owned(),
+        roles: roles.to_vec(),
+    };
+    wasel.users(&SYSTEM).create_user(input).await.expect("create a test user");
+    let login = LoginInput { username: username.to_owned(), password: TEST_PASSWORD.to_owned() };
+    let signed = wasel.auth().login(login, Origin::Console).await.expect("sign in");
+    wasel.auth().authenticate(&signed.token, Origin::Console).await.expect("session")
+}

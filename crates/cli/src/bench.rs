@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use wasel_core::api::SendSmsInput;
+use wasel_core::api::{SYSTEM, SendSmsInput};
 use wasel_core::context::Options;
 use wasel_core::secrets::MemorySecrets;
 use wasel_core::store::{Db, now};
@@ -257,7 +257,7 @@ async fn run(opts: &BenchOptions, url: &str, sim: &wasel_sim::Simulators) -> Res
         tasks.push(tokio::spawn(async move {
             let mut i = w;
             while i < n {
-                wasel.messaging().send_sms(input(i, &run_id), Some("bench")).await?;
+                wasel.messaging(&SYSTEM).send_sms(input(i, &run_id)).await?;
                 i += workers;
             }
             Ok::<(), Error>(())
@@ -298,7 +298,7 @@ async fn run(opts: &BenchOptions, url: &str, sim: &wasel_sim::Simulators) -> Res
         let inp = input(n + i, &latency_run);
         let body = inp.body.clone();
         let t0 = chrono::Utc::now();
-        wasel.messaging().send_sms(inp, Some("bench")).await?;
+        wasel.messaging(&SYSTEM).send_sms(inp).await?;
         enqueued_at.insert(body, t0);
     }
     let deadline = Instant::now() + Duration::from_secs(60);

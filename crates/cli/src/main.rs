@@ -2,6 +2,7 @@
 //! its group's file (one per feature group), which calls `wasel-core` and prints the result (text,
 //! or JSON with `--json`). Errors print translated, with their code.
 
+mod audit;
 #[cfg(feature = "sandbox")]
 mod bench;
 mod hosting;
@@ -10,6 +11,7 @@ mod output;
 mod providers;
 mod sandbox;
 mod send;
+mod users;
 
 use std::process::ExitCode;
 
@@ -22,6 +24,12 @@ struct Cli {
     /// Language of messages printed by the CLI (default: the console's saved language).
     #[arg(long, global = true, env = "WASEL_LANG")]
     lang: Option<String>,
+    /// Act as this user (the password is prompted, or read as one line from stdin).
+    #[arg(long, global = true, env = "WASEL_USER")]
+    user: Option<String>,
+    /// Act with a token from `wasel users token` instead of a password.
+    #[arg(long, global = true, env = "WASEL_TOKEN", hide_env_values = true)]
+    token: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -89,6 +97,16 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Users, roles and tokens (the first admin needs no sign-in).
+    Users {
+        #[command(subcommand)]
+        action: users::UsersAction,
+    },
+    /// The audit trail: verify its hash chain, list, export CSV.
+    Audit {
+        #[command(subcommand)]
+        action: audit::AuditAction,
+    },
     /// Measure (JSON on stdout).
     #[cfg(feature = "sandbox")]
     Bench {
@@ -103,6 +121,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let _ = output::SIGN_IN.set(output::SignIn { user: cli.user.clone(), token: cli.token.clone() });
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -127,6 +146,10 @@ async fn run(cli: Cli) -> ExitCode {
             eprintln!("wasel: {e:#}");
             ExitCode::FAILURE
         }
+        Err(Failure::Found(what)) => {
+            eprintln!("wasel: {what}");
+            ExitCode::from(3)
+        }
     }
 }
 
@@ -144,6 +167,8 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Worker => hosting::worker(lang).await,
         Command::Serve { bind, public_url, worker } => hosting::serve(bind, public_url, worker, lang).await,
         Command::Migrate => hosting::migrate().await,
+        Command::Users { action } => users::run(action, lang).await,
+        Command::Audit { action } => audit::run(action, lang).await,
         #[cfg(feature = "sandbox")]
         Command::Bench { what } => bench::run_command(what).await,
     }

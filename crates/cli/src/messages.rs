@@ -5,7 +5,7 @@ use clap::Subcommand;
 use wasel_core::api::{MessageFilter, OperatorAction};
 use wasel_core::domain::MessageStatus;
 
-use crate::output::{Failure, actor, language, open, print_messages};
+use crate::output::{Failure, language, open, print_messages, sign_in};
 
 #[derive(Subcommand)]
 pub(crate) enum MessagesAction {
@@ -37,8 +37,19 @@ pub(crate) enum MessagesAction {
 pub(crate) async fn run(action: MessagesAction, lang_flag: Option<&str>) -> Result<(), Failure> {
     let wasel = open("cli").await?;
     let lang = language(&wasel, lang_flag).await;
+    let session = sign_in(&wasel, lang).await?;
+    let result = act(&wasel, &session.caller, action, lang).await;
+    session.end(&wasel).await;
+    result
+}
+
+async fn act(
+    wasel: &wasel_core::Wasel,
+    caller: &wasel_core::api::Caller,
+    action: MessagesAction,
+    lang: wasel_core::settings::Language,
+) -> Result<(), Failure> {
     let core = |e| Failure::Core(e, lang);
-    let actor = actor();
     let (id, op) = match action {
         MessagesAction::List { status, limit, json } => {
             let status = match status.as_deref() {
@@ -46,14 +57,14 @@ pub(crate) async fn run(action: MessagesAction, lang_flag: Option<&str>) -> Resu
                 Some(s) => Some(MessageStatus::parse(s).with_context(|| format!("unknown status {s:?}"))?),
             };
             let filter = MessageFilter { status, limit: Some(limit), ..MessageFilter::default() };
-            let list = wasel.messaging().list_messages(filter).await.map_err(core)?;
+            let list = wasel.messaging(caller).list_messages(filter).await.map_err(core)?;
             print_messages(&list, json, lang);
             return Ok(());
         }
         MessagesAction::Show { id } => {
-            let m = wasel.messaging().message(&id).await.map_err(core)?;
+            let m = wasel.messaging(caller).message(&id).await.map_err(core)?;
             print_messages(std::slice::from_ref(&m), false, lang);
-            for e in wasel.messaging().message_timeline(&id).await.map_err(core)? {
+            for e in wasel.messaging(caller).message_timeline(&id).await.map_err(core)? {
                 println!(
                     "  {}  {:<9}  {:<8}  {}",
                     e.at.format("%Y-%m-%d %H:%M:%S%.3f"),
@@ -65,7 +76,7 @@ pub(crate) async fn run(action: MessagesAction, lang_flag: Option<&str>) -> Resu
             return Ok(());
         }
         MessagesAction::Attention { json } => {
-            print_messages(&wasel.messaging().needs_attention().await.map_err(core)?, json, lang);
+            print_messages(&wasel.messaging(caller).needs_attention().await.map_err(core)?, json, lang);
             return Ok(());
         }
         MessagesAction::Cancel { id } => (id, OperatorAction::Cancel),
@@ -73,7 +84,7 @@ pub(crate) async fn run(action: MessagesAction, lang_flag: Option<&str>) -> Resu
         MessagesAction::Resend { id } => (id, OperatorAction::Resend),
         MessagesAction::Dismiss { id } => (id, OperatorAction::Dismiss),
     };
-    let m = wasel.messaging().act_on_message(&id, op, &actor).await.map_err(core)?;
+    let m = wasel.messaging(caller).act_on_message(&id, op).await.map_err(core)?;
     print_messages(&[m], false, lang);
     Ok(())
 }

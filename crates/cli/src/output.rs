@@ -1,13 +1,16 @@
 //! What every command shares: opening Wasel, the language answers are printed in, translated
 //! errors, and the tables.
 
-use wasel_core::api::{MessageView, ProviderCheckView};
+use wasel_core::api::{Caller, LoginInput, MessageView, Origin, ProviderCheckView};
+use wasel_core::error::AuthError;
 use wasel_core::settings::Language;
 use wasel_core::{Wasel, WaselConfig};
 
 pub(crate) enum Failure {
     Core(wasel_core::Error, Language),
     Other(anyhow::Error),
+    /// A check ran and found a problem (exit 3), as opposed to failing to run (exit 1 or 2).
+    Found(String),
 }
 
 impl From<anyhow::Error> for Failure {
@@ -32,9 +35,58 @@ pub(crate) async fn open(kind: &str) -> Result<Wasel, Failure> {
     Wasel::open(WaselConfig::from_env(kind)).await.map_err(|e| Failure::Core(e, Language::Ar))
 }
 
-/// Who the audit log names for a change made from the shell.
-pub(crate) fn actor() -> String {
-    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "operator".into()))
+/// Who runs this command: `--user` (password prompted, or one line on stdin when it is not a
+/// terminal) or `--token` (from `wasel users token`). Set once in `main`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SignIn {
+    pub(crate) user: Option<String>,
+    pub(crate) token: Option<String>,
+}
+
+pub(crate) static SIGN_IN: std::sync::OnceLock<SignIn> = std::sync::OnceLock::new();
+
+/// A signed-in command: the caller, and the session to end when the command is done.
+pub(crate) struct Session {
+    pub(crate) caller: Caller,
+    opened: Option<String>,
+}
+
+impl Session {
+    /// Ends a session this command opened with a password (a `--token` stays valid).
+    pub(crate) async fn end(self, wasel: &Wasel) {
+        if let Some(token) = self.opened {
+            let _ = wasel.auth().logout(&token, Origin::Cli).await;
+        }
+    }
+}
+
+/// Signs the command in as `--user` or `--token`, checked by the core like any sign-in.
+pub(crate) async fn sign_in(wasel: &Wasel, lang: Language) -> Result<Session, Failure> {
+    let core = |e| Failure::Core(e, lang);
+    let args = SIGN_IN.get().cloned().unwrap_or_default();
+    if let Some(token) = args.token.filter(|t| !t.trim().is_empty()) {
+        let caller = wasel.auth().authenticate(token.trim(), Origin::Cli).await.map_err(core)?;
+        return Ok(Session { caller, opened: None });
+    }
+    let Some(username) = args.user.filter(|u| !u.trim().is_empty()) else {
+        let none = wasel.auth().needs_first_admin().await.map_err(core)?;
+        return Err(core(if none { AuthError::NoUsers.into() } else { AuthError::Required.into() }));
+    };
+    let password = read_password(&format!("{username} password: ")).map_err(Failure::Other)?;
+    let signed = wasel.auth().login(LoginInput { username, password }, Origin::Cli).await.map_err(core)?;
+    let caller = wasel.auth().authenticate(&signed.token, Origin::Cli).await.map_err(core)?;
+    Ok(Session { caller, opened: Some(signed.token) })
+}
+
+/// A password from the terminal without echo, or one line of stdin when it is not a terminal.
+pub(crate) fn read_password(prompt: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return Ok(rpassword::prompt_password(prompt)?);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 pub(crate) fn print_check(check: &ProviderCheckView, lang: Language) {
@@ -53,11 +105,11 @@ pub(crate) async fn language(wasel: &Wasel, flag: Option<&str>) -> Language {
     if let Some(l) = flag.and_then(Language::parse) {
         return l;
     }
-    wasel.settings().status().await.map(|s| s.language).unwrap_or(Language::Ar)
+    wasel.settings(&Caller::anonymous(Origin::Cli)).status().await.map(|s| s.language).unwrap_or(Language::Ar)
 }
 
 pub(crate) async fn announce_sandbox(wasel: &Wasel, lang: Language) {
-    if let Ok(status) = wasel.settings().status().await
+    if let Ok(status) = wasel.settings(&Caller::anonymous(Origin::Cli)).status().await
         && status.sandbox
     {
         let text = wasel_core::i18n::t("cli.sandbox", lang.as_str())

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use wasel_core::api::ProviderInput;
 use wasel_core::domain::Channel;
 
-use crate::output::{Failure, actor, language, open, print_check};
+use crate::output::{Failure, language, open, print_check, sign_in};
 
 #[derive(Subcommand)]
 pub(crate) enum ProvidersAction {
@@ -43,11 +43,22 @@ pub(crate) enum ProvidersAction {
 pub(crate) async fn run(action: ProvidersAction, lang_flag: Option<&str>) -> Result<(), Failure> {
     let wasel = open("cli").await?;
     let lang = language(&wasel, lang_flag).await;
+    let session = sign_in(&wasel, lang).await?;
+    let result = act(&wasel, &session.caller, action, lang).await;
+    session.end(&wasel).await;
+    result
+}
+
+async fn act(
+    wasel: &wasel_core::Wasel,
+    caller: &wasel_core::api::Caller,
+    action: ProvidersAction,
+    lang: wasel_core::settings::Language,
+) -> Result<(), Failure> {
     let core = |e| Failure::Core(e, lang);
-    let actor = actor();
     let list = match action {
         ProvidersAction::List { json } => {
-            let list = wasel.providers().list_providers().await.map_err(core)?;
+            let list = wasel.providers(caller).list_providers().await.map_err(core)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&list).context("json")?);
                 return Ok(());
@@ -67,19 +78,19 @@ pub(crate) async fn run(action: ProvidersAction, lang_flag: Option<&str>) -> Res
                 map.insert(k, line.trim_end_matches(['\r', '\n']).to_owned());
             }
             let input = ProviderInput { id, fields: map, rate_per_sec, unit_price_halalas };
-            wasel.providers().save_provider(input, &actor).await.map_err(core)?
+            wasel.providers(caller).save_provider(input).await.map_err(core)?
         }
-        ProvidersAction::Clear { id } => wasel.providers().clear_provider(&id, &actor).await.map_err(core)?,
+        ProvidersAction::Clear { id } => wasel.providers(caller).clear_provider(&id).await.map_err(core)?,
         ProvidersAction::Order { channel, ids } => {
             let channel = Channel::parse(&channel).with_context(|| format!("unknown channel {channel:?}"))?;
-            wasel.providers().set_failover_order(channel, ids, &actor).await.map_err(core)?
+            wasel.providers(caller).set_failover_order(channel, ids).await.map_err(core)?
         }
         ProvidersAction::Test { id } => {
-            print_check(&wasel.providers().test_provider(&id).await.map_err(core)?, lang);
+            print_check(&wasel.providers(caller).test_provider(&id).await.map_err(core)?, lang);
             return Ok(());
         }
         ProvidersAction::SendTest { id, to } => {
-            print_check(&wasel.providers().send_provider_test(&id, &to, &actor).await.map_err(core)?, lang);
+            print_check(&wasel.providers(caller).send_provider_test(&id, &to).await.map_err(core)?, lang);
             return Ok(());
         }
     };
@@ -102,11 +113,12 @@ pub(crate) async fn templates(refresh: bool, json: bool, lang_flag: Option<&str>
     let wasel = open("cli").await?;
     let lang = language(&wasel, lang_flag).await;
     let core = |e| Failure::Core(e, lang);
-    let list = if refresh {
-        wasel.providers().refresh_whatsapp_templates().await.map_err(core)?
-    } else {
-        wasel.providers().whatsapp_templates().await.map_err(core)?
-    };
+    let session = sign_in(&wasel, lang).await?;
+    let providers = wasel.providers(&session.caller);
+    let list =
+        if refresh { providers.refresh_whatsapp_templates().await } else { providers.whatsapp_templates().await };
+    session.end(&wasel).await;
+    let list = list.map_err(core)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&list).context("json")?);
     } else {

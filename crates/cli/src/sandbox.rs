@@ -4,7 +4,7 @@ use anyhow::Context;
 use wasel_core::api::InboundInput;
 use wasel_core::domain::Channel;
 
-use crate::output::{Failure, language, open};
+use crate::output::{Failure, language, open, sign_in};
 
 pub(crate) async fn inbox(channel: Option<String>, json: bool, lang_flag: Option<&str>) -> Result<(), Failure> {
     let wasel = open("cli").await?;
@@ -13,7 +13,10 @@ pub(crate) async fn inbox(channel: Option<String>, json: bool, lang_flag: Option
         Some(c) => Some(Channel::parse(&c).with_context(|| format!("unknown channel {c:?}"))?),
         None => None,
     };
-    let items = wasel.sandbox_inbox().list(channel).await.map_err(|e| Failure::Core(e, lang))?;
+    let session = sign_in(&wasel, lang).await?;
+    let items = wasel.sandbox_inbox(&session.caller).list(channel).await;
+    session.end(&wasel).await;
+    let items = items.map_err(|e| Failure::Core(e, lang))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&items).context("json")?);
     } else {
@@ -36,12 +39,10 @@ pub(crate) async fn reply(channel: String, from: String, text: String, lang_flag
     let wasel = open("cli").await?;
     let lang = language(&wasel, lang_flag).await;
     let channel = Channel::parse(&channel).with_context(|| format!("unknown channel {channel:?}"))?;
-    wasel
-        .sandbox_inbox()
-        .reply(InboundInput { channel, from, text, provider: None })
-        .await
-        .map_err(|e| Failure::Core(e, lang))?;
-    Ok(())
+    let session = sign_in(&wasel, lang).await?;
+    let sent = wasel.sandbox_inbox(&session.caller).reply(InboundInput { channel, from, text, provider: None }).await;
+    session.end(&wasel).await;
+    sent.map_err(|e| Failure::Core(e, lang))
 }
 
 #[cfg(feature = "sandbox")]

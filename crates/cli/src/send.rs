@@ -8,7 +8,7 @@ use wasel_core::api::{AttachmentInput, SendMessageInput, TemplateFill};
 use wasel_core::domain::{Channel, MessageStatus};
 use wasel_core::settings::Language;
 
-use crate::output::{Failure, announce_sandbox, language, open, print_messages};
+use crate::output::{Failure, announce_sandbox, language, open, print_messages, sign_in};
 
 #[derive(clap::Args)]
 pub(crate) struct SendCommon {
@@ -115,7 +115,21 @@ pub(crate) async fn run(channel: SendChannel, lang_flag: Option<&str>) -> Result
     let wasel = open("cli").await?;
     let lang = language(&wasel, lang_flag).await;
     announce_sandbox(&wasel, lang).await;
-    let mut views = wasel.messaging().send_message(input, Some("cli")).await.map_err(|e| Failure::Core(e, lang))?;
+    let session = sign_in(&wasel, lang).await?;
+    let result = send_and_wait(&wasel, &session.caller, input, wait, lang).await;
+    session.end(&wasel).await;
+    print_messages(&result?, common.json, lang);
+    Ok(())
+}
+
+async fn send_and_wait(
+    wasel: &wasel_core::Wasel,
+    caller: &wasel_core::api::Caller,
+    input: SendMessageInput,
+    wait: Option<Vec<MessageStatus>>,
+    lang: Language,
+) -> Result<Vec<wasel_core::api::MessageView>, Failure> {
+    let mut views = wasel.messaging(caller).send_message(input).await.map_err(|e| Failure::Core(e, lang))?;
     if let Some(mut statuses) = wait {
         statuses.extend([
             MessageStatus::Failed,
@@ -126,15 +140,14 @@ pub(crate) async fn run(channel: SendChannel, lang_flag: Option<&str>) -> Result
         wasel.start_background();
         for view in &mut views {
             *view = wasel
-                .messaging()
+                .messaging(caller)
                 .wait_for(&view.id, &statuses, Duration::from_secs(60))
                 .await
                 .map_err(|e| Failure::Core(e, lang))?;
         }
         wasel.stop().await;
     }
-    print_messages(&views, common.json, lang);
-    Ok(())
+    Ok(views)
 }
 
 /// The core's input for a `wasel send …` command.

@@ -5,6 +5,7 @@
 use std::sync::{Arc, RwLock};
 
 use crate::context::{Bus, Keys, Wasel, WaselConfig};
+use crate::domain::SYSTEM;
 use crate::error::{Error, Result};
 use crate::outbox::Routes;
 use crate::settings::stored;
@@ -36,8 +37,8 @@ impl Wasel {
             webhook_url: RwLock::new(None),
             keychain_error: RwLock::new(None),
         };
-        wasel.providers().load_sandbox_routes().await?;
-        wasel.providers().load_live_routes().await?;
+        wasel.providers(&SYSTEM).load_sandbox_routes().await?;
+        wasel.providers(&SYSTEM).load_live_routes().await?;
         if wasel.sandbox.is_some() && wasel.is_sandbox() {
             crate::sandbox::seed_demo_families_if_empty(&wasel.db).await?;
         }

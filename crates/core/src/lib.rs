@@ -7,6 +7,7 @@ rust_i18n::i18n!("../../locales", fallback = "ar");
 
 pub mod api;
 pub mod audit;
+pub mod audit_trail;
 pub mod boot;
 pub mod context;
 pub mod domain;
@@ -22,6 +23,7 @@ pub mod sandbox;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod users;
 pub mod webhooks;
 
 pub use context::{Wasel, WaselConfig};

@@ -32,6 +32,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("settings", 5),
     ("sandbox", 5),
     ("webhooks", 5),
+    ("users", 5),
+    ("audit_trail", 5),
     // What the faces import, and the opening that puts it all together.
     ("api", 6),
     ("boot", 6),

@@ -14,7 +14,7 @@ pub async fn preview_message(
     console: State<'_, Console>,
     input: SendMessageInput,
 ) -> Result<MessagePreview, ErrorPayload> {
-    Ok(console.wasel()?.messaging().preview_message(&input).await?)
+    Ok(console.wasel()?.messaging(&console.caller().await?).preview_message(&input).await?)
 }
 
 #[tauri::command]
@@ -24,21 +24,21 @@ pub async fn send_message(
     console: State<'_, Console>,
     input: SendMessageInput,
 ) -> Result<Vec<MessageView>, ErrorPayload> {
-    Ok(console.wasel()?.messaging().send_message(input, Some("console")).await?)
+    Ok(console.wasel()?.messaging(&console.caller().await?).send_message(input).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, name = "command.whatsapp_templates")]
 pub async fn whatsapp_templates(console: State<'_, Console>) -> Result<Vec<TemplateView>, ErrorPayload> {
-    Ok(console.wasel()?.providers().whatsapp_templates().await?)
+    Ok(console.wasel()?.providers(&console.caller().await?).whatsapp_templates().await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, name = "command.refresh_whatsapp_templates")]
 pub async fn refresh_whatsapp_templates(console: State<'_, Console>) -> Result<Vec<TemplateView>, ErrorPayload> {
-    Ok(console.wasel()?.providers().refresh_whatsapp_templates().await?)
+    Ok(console.wasel()?.providers(&console.caller().await?).refresh_whatsapp_templates().await?)
 }
 
 #[tauri::command]
@@ -48,7 +48,7 @@ pub async fn guardian_devices(
     console: State<'_, Console>,
     guardian_id: String,
 ) -> Result<Vec<DeviceView>, ErrorPayload> {
-    Ok(console.wasel()?.messaging().guardian_devices(&guardian_id).await?)
+    Ok(console.wasel()?.messaging(&console.caller().await?).guardian_devices(&guardian_id).await?)
 }
 
 #[tauri::command]
@@ -58,19 +58,19 @@ pub async fn sandbox_inbox(
     console: State<'_, Console>,
     channel: Option<Channel>,
 ) -> Result<Vec<InboxItem>, ErrorPayload> {
-    Ok(console.wasel()?.sandbox_inbox().list(channel).await?)
+    Ok(console.wasel()?.sandbox_inbox(&console.caller().await?).list(channel).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, name = "command.clear_sandbox_inbox")]
 pub async fn clear_sandbox_inbox(console: State<'_, Console>) -> Result<(), ErrorPayload> {
-    Ok(console.wasel()?.sandbox_inbox().clear().await?)
+    Ok(console.wasel()?.sandbox_inbox(&console.caller().await?).clear().await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, name = "command.simulate_reply")]
 pub async fn simulate_reply(console: State<'_, Console>, input: InboundInput) -> Result<(), ErrorPayload> {
-    Ok(console.wasel()?.sandbox_inbox().reply(input).await?)
+    Ok(console.wasel()?.sandbox_inbox(&console.caller().await?).reply(input).await?)
 }

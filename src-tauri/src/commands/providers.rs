@@ -9,7 +9,7 @@ use crate::Console;
 #[specta::specta]
 #[tracing::instrument(skip_all, name = "command.list_providers")]
 pub async fn list_providers(console: State<'_, Console>) -> Result<Vec<ProviderView>, ErrorPayload> {
-    Ok(console.wasel()?.providers().list_providers().await?)
+    Ok(console.wasel()?.providers(&console.caller().await?).list_providers().await?)
 }
 
 #[tauri::command]
@@ -19,14 +19,14 @@ pub async fn save_provider(
     console: State<'_, Console>,
     input: ProviderInput,
 ) -> Result<Vec<ProviderView>, ErrorPayload> {
-    Ok(console.wasel()?.providers().save_provider(input, "console").await?)
+    Ok(console.wasel()?.providers(&console.caller().await?).save_provider(input).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, name = "command.clear_provider")]
 pub async fn clear_provider(console: State<'_, Console>, id: String) -> Result<Vec<ProviderView>, ErrorPayload> {
-    Ok(console.wasel()?.providers().clear_provider(&id, "console").await?)
+    Ok(console.wasel()?.providers(&console.caller().await?).clear_provider(&id).await?)
 }
 
 #[tauri::command]
@@ -37,14 +37,14 @@ pub async fn set_failover_order(
     channel: Channel,
     ids: Vec<String>,
 ) -> Result<Vec<ProviderView>, ErrorPayload> {
-    Ok(console.wasel()?.providers().set_failover_order(channel, ids, "console").await?)
+    Ok(console.wasel()?.providers(&console.caller().await?).set_failover_order(channel, ids).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, name = "command.test_provider")]
 pub async fn test_provider(console: State<'_, Console>, id: String) -> Result<ProviderCheckView, ErrorPayload> {
-    Ok(console.wasel()?.providers().test_provider(&id).await?)
+    Ok(console.wasel()?.providers(&console.caller().await?).test_provider(&id).await?)
 }
 
 #[tauri::command]
@@ -55,5 +55,5 @@ pub async fn send_provider_test(
     id: String,
     to: String,
 ) -> Result<ProviderCheckView, ErrorPayload> {
-    Ok(console.wasel()?.providers().send_provider_test(&id, &to, "console").await?)
+    Ok(console.wasel()?.providers(&console.caller().await?).send_provider_test(&id, &to).await?)
 }

@@ -9,12 +9,12 @@ use crate::Console;
 #[specta::specta]
 #[tracing::instrument(skip_all, name = "command.app_status")]
 pub async fn app_status(console: State<'_, Console>) -> Result<AppStatus, ErrorPayload> {
-    Ok(console.wasel()?.settings().status().await?)
+    Ok(console.wasel()?.settings(&Console::anonymous()).status().await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, name = "command.set_language")]
 pub async fn set_language(console: State<'_, Console>, language: Language) -> Result<AppStatus, ErrorPayload> {
-    Ok(console.wasel()?.settings().set_language(language).await?)
+    Ok(console.wasel()?.settings(&Console::anonymous()).set_language(language).await?)
 }

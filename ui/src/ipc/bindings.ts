@@ -33,6 +33,26 @@ export const commands = {
 	setFailoverOrder: (channel: MessageChannel, ids: string[]) => typedError<ProviderView[], ErrorPayload>(__TAURI_INVOKE("set_failover_order", { channel, ids })),
 	testProvider: (id: string) => typedError<ProviderCheckView, ErrorPayload>(__TAURI_INVOKE("test_provider", { id })),
 	sendProviderTest: (id: string, to: string) => typedError<ProviderCheckView, ErrorPayload>(__TAURI_INVOKE("send_provider_test", { id, to })),
+	securitySettings: () => typedError<SecuritySettings, ErrorPayload>(__TAURI_INVOKE("security_settings")),
+	saveSecuritySettings: (input: SecuritySettings) => typedError<SecuritySettings, ErrorPayload>(__TAURI_INVOKE("save_security_settings", { input })),
+	authState: () => typedError<AuthState, ErrorPayload>(__TAURI_INVOKE("auth_state")),
+	/**  Creates the first admin and signs them in. */
+	createFirstAdmin: (input: NewUserInput) => typedError<SessionView, ErrorPayload>(__TAURI_INVOKE("create_first_admin", { input })),
+	login: (input: LoginInput) => typedError<SessionView, ErrorPayload>(__TAURI_INVOKE("login", { input })),
+	logout: () => typedError<null, ErrorPayload>(__TAURI_INVOKE("logout")),
+	/**  A keystroke or click in the window (sent at most every few seconds): the idle clock restarts. */
+	consoleActivity: () => typedError<null, ErrorPayload>(__TAURI_INVOKE("console_activity")),
+	lockConsole: () => typedError<null, ErrorPayload>(__TAURI_INVOKE("lock_console")),
+	unlockConsole: (password: string) => typedError<SessionView, ErrorPayload>(__TAURI_INVOKE("unlock_console", { password })),
+	listUsers: () => typedError<UserView[], ErrorPayload>(__TAURI_INVOKE("list_users")),
+	createUser: (input: NewUserInput) => typedError<UserView, ErrorPayload>(__TAURI_INVOKE("create_user", { input })),
+	setUserRoles: (id: string, roles: Role[]) => typedError<UserView, ErrorPayload>(__TAURI_INVOKE("set_user_roles", { id, roles })),
+	setUserDisabled: (id: string, disabled: boolean) => typedError<UserView, ErrorPayload>(__TAURI_INVOKE("set_user_disabled", { id, disabled })),
+	resetUserPassword: (id: string, password: string) => typedError<UserView, ErrorPayload>(__TAURI_INVOKE("reset_user_password", { id, password })),
+	changeOwnPassword: (current: string, password: string) => typedError<null, ErrorPayload>(__TAURI_INVOKE("change_own_password", { current, password })),
+	auditEntries: (filter: AuditFilterInput) => typedError<AuditEntryView[], ErrorPayload>(__TAURI_INVOKE("audit_entries", { filter })),
+	exportAuditCsv: (filter: AuditFilterInput) => typedError<string, ErrorPayload>(__TAURI_INVOKE("export_audit_csv", { filter })),
+	verifyAudit: () => typedError<AuditVerification, ErrorPayload>(__TAURI_INVOKE("verify_audit")),
 };
 
 /* Types */
@@ -65,6 +85,51 @@ export type AttemptView = {
 	errorClass: string | null,
 	/**  `accepted` or `error`. */
 	outcome: string,
+};
+
+export type AuditEntryView = {
+	seq: number | null,
+	at: string,
+	actor: string,
+	origin: string,
+	action: string,
+	entity: string,
+	entityId: string | null,
+	/**  JSON text of the state before and after, as recorded. */
+	before: string | null,
+	after: string | null,
+};
+
+export type AuditFilterInput = {
+	user: string | null,
+	/**  An action (`user.create`) or a group ending in `.` (`auth.`). */
+	action: string | null,
+	entity: string | null,
+	entityId: string | null,
+	/**  First day included, `YYYY-MM-DD` (UTC). */
+	from: string | null,
+	/**  Last day included, `YYYY-MM-DD` (UTC). */
+	to: string | null,
+	/**  Continue below this sequence number (the last row of the page before). */
+	beforeSeq: number | null,
+	limit: number | null,
+};
+
+export type AuditVerification = {
+	/**  Rows found intact, from the first. */
+	checked: number | null,
+	intact: boolean,
+	/**  The first row that does not fit the chain. */
+	brokenAt: number | null,
+	/**  `gap` (a row missing or moved), `link` (does not point at the row before), `content` (edited). */
+	problem: string | null,
+};
+
+/**  Where signing in stands, before anyone has. */
+export type AuthState = {
+	/**  No user exists: the window asks for the first admin. */
+	needsFirstAdmin: boolean,
+	session: SessionView | null,
 };
 
 export type Backend = "sqlite" | "postgres";
@@ -155,6 +220,11 @@ export type KeychainState = "available" | "unavailable";
 
 export type Language = "ar" | "en";
 
+export type LoginInput = {
+	username: string,
+	password: string,
+};
+
 export type MessageChannel = "sms" | "whatsapp" | "email" | "push" | "voice";
 
 export type MessageEventView = {
@@ -228,6 +298,49 @@ export type MessageView = {
 	title: string | null,
 };
 
+/**  A new user (or the first admin, whose roles are always `admin`). */
+export type NewUserInput = {
+	username: string,
+	displayName: string,
+	password: string,
+	roles: Role[],
+};
+
+/**  Every operation a caller can be allowed or refused. */
+export type Operation = 
+/**  Preview a message (segments, cost, template) before sending. */
+"message.compose" | 
+/**  Send a message on any channel. */
+"message.send" | 
+/**  List messages, their timeline and attempts. */
+"message.view" | 
+/**  Cancel, retry now, resend or dismiss a message. */
+"message.act" | 
+/**  See families and their devices. */
+"guardian.view" | 
+/**  See providers, their order and which fields are filled (never the secrets). */
+"provider.view" | 
+/**  Save or clear a provider's credentials and the failover order. */
+"provider.manage" | 
+/**  Check a provider's credentials or send it a test message. */
+"provider.test" | 
+/**  Read the outbox and security settings. */
+"settings.view" | 
+/**  Change the outbox and security settings. */
+"settings.manage" | 
+/**  Read the sandbox inbox (what families would have received). */
+"sandbox.view" | 
+/**  Clear the sandbox inbox or simulate a family's reply. */
+"sandbox.use" | 
+/**  List users; create, disable, reset passwords and assign roles. */
+"user.manage" | 
+/**  Read the audit trail. */
+"audit.view" | 
+/**  Export the audit trail as CSV. */
+"audit.export" | 
+/**  Check the audit trail's hash chain. */
+"audit.verify";
+
 /**  What an operator can do to one message (each is audited). */
 export type OperatorAction = 
 /**  Stop a queued, scheduled or unknown message. */
@@ -297,6 +410,20 @@ export type ProviderView = {
 	unitPriceHalalas: number,
 };
 
+/**  What a person does at the centre, as the console knows it. A user may hold several. */
+export type Role = "reception" | "clinician" | "admin" | "auditor";
+
+export type SecuritySettings = {
+	/**  Minutes without a keystroke or click before the console asks for the password again. */
+	idleLockMinutes: number,
+	/**  Wrong passwords in a row that lock the account. */
+	maxFailedLogins: number,
+	/**  How long such a lock lasts. */
+	lockoutMinutes: number,
+	/**  How long a sign-in lasts at most, however active. */
+	sessionHours: number,
+};
+
 /**  A message on any channel, from the compose screen or the CLI. */
 export type SendMessageInput = {
 	channel: MessageChannel,
@@ -345,6 +472,16 @@ export type SendSmsInput = {
 	urgent: boolean | null,
 };
 
+/**  The signed-in user as the window sees it: who, what they may do, and when the console locks. */
+export type SessionView = {
+	user: UserView,
+	/**  The operations this user may do; the window shows only those (the core checks anyway). */
+	operations: Operation[],
+	idleLockMinutes: number,
+	expiresAt: string,
+	locked: boolean,
+};
+
 export type SmsDraft = {
 	to: string,
 	body: string,
@@ -389,6 +526,18 @@ export type TemplateView = {
 	body: string,
 	params: number,
 	fetchedAt: string,
+};
+
+export type UserView = {
+	id: string,
+	username: string,
+	displayName: string,
+	roles: Role[],
+	disabled: boolean,
+	/**  Set while too many wrong passwords keep the account locked. */
+	lockedUntil: string | null,
+	lastLoginAt: string | null,
+	createdAt: string,
 };
 
 export type WindowView = {

@@ -13,7 +13,7 @@ pub use bus::Bus;
 pub use open::{Options, WaselConfig};
 use tokio::sync::{broadcast, watch};
 
-use crate::domain::Channel;
+use crate::domain::{Caller, Channel, Operation};
 use crate::outbox::dispatcher::SharedRoutes;
 use crate::outbox::{MessageChanged, OutboxConfig, Routes};
 use crate::ports::sandbox::Sandbox;
@@ -59,23 +59,38 @@ pub(crate) fn update<T>(lock: &RwLock<T>, change: impl FnOnce(&mut T)) {
     }
 }
 
-/// A feature's operations over the context: `wasel.messaging().send(…)`.
+/// A feature's operations over the context, on behalf of a caller:
+/// `wasel.messaging(&caller).send(…)`. Each operation asks the caller first (`self.allow(…)`).
 macro_rules! feature {
     ($(#[$doc:meta])* $name:ident, $accessor:ident) => {
         $(#[$doc])*
-        pub struct $name<'a>(&'a Wasel);
+        pub struct $name<'a> {
+            wasel: &'a Wasel,
+            caller: &'a Caller,
+        }
 
         impl std::ops::Deref for $name<'_> {
             type Target = Wasel;
             fn deref(&self) -> &Wasel {
-                self.0
+                self.wasel
+            }
+        }
+
+        impl $name<'_> {
+            /// Refuses unless the caller's roles allow `op` (the table in `domain::access`).
+            pub(crate) fn allow(&self, op: Operation) -> crate::error::Result<()> {
+                self.caller.require(op)
+            }
+
+            pub(crate) fn caller(&self) -> &Caller {
+                self.caller
             }
         }
 
         impl Wasel {
             $(#[$doc])*
-            pub fn $accessor(&self) -> $name<'_> {
-                $name(self)
+            pub fn $accessor<'a>(&'a self, caller: &'a Caller) -> $name<'a> {
+                $name { wasel: self, caller }
             }
         }
     };
@@ -97,8 +112,32 @@ feature!(
     /// The sandbox inbox and simulated replies.
     SandboxInbox, sandbox_inbox
 );
+feature!(
+    /// Users and their roles (admin), and a user's own password and tokens.
+    Users, users
+);
+feature!(
+    /// Reading, exporting and verifying the audit trail.
+    AuditTrail, audit_trail
+);
+
+/// Signing in, before there is a caller: the first admin, sign-in, the session behind a token,
+/// the idle lock. `wasel.auth().login(…)`.
+pub struct Auth<'a>(&'a Wasel);
+
+impl std::ops::Deref for Auth<'_> {
+    type Target = Wasel;
+    fn deref(&self) -> &Wasel {
+        self.0
+    }
+}
 
 impl Wasel {
+    /// Signing in and sessions (no caller yet).
+    pub fn auth(&self) -> Auth<'_> {
+        Auth(self)
+    }
+
     pub fn db(&self) -> &Db {
         &self.db
     }

@@ -40,7 +40,9 @@ pub struct Options {
 
 impl WaselConfig {
     /// The defaults of an installation: OS data directory, OS keychain, no sandbox (the host adds
-    /// it). `WASEL_DATA_DIR`, `WASEL_DATABASE_URL` and `WASEL_LEASE_SECS` override.
+    /// it). `WASEL_DATA_DIR`, `WASEL_DATABASE_URL` and `WASEL_LEASE_SECS` override;
+    /// `WASEL_CREDENTIALS_DIR` or systemd's `CREDENTIALS_DIRECTORY` puts secrets in files instead
+    /// of the keychain (a server without a Secret Service).
     pub fn from_env(worker_kind: &str) -> Self {
         let data_dir = std::env::var_os("WASEL_DATA_DIR")
             .map(PathBuf::from)
@@ -49,7 +51,10 @@ impl WaselConfig {
         Self {
             database_url: std::env::var("WASEL_DATABASE_URL").ok().filter(|s| !s.is_empty()),
             data_dir,
-            secrets: Arc::new(secrets::Keychain),
+            secrets: match secrets::CredentialsDir::from_env() {
+                Some(dir) => Arc::new(dir),
+                None => Arc::new(secrets::Keychain),
+            },
             sandbox: None,
             options: Options {
                 worker_name: format!("{worker_kind}@{}:{}", host_name(), std::process::id()),

@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod auth;
 mod phone;
 mod provider;
 mod secret;
 
+pub use auth::AuthError;
 pub use phone::PhoneError;
 pub use provider::{ErrorClass, ProviderError, Recipient};
 pub use secret::SecretError;
@@ -47,6 +49,11 @@ pub enum Error {
     #[error(transparent)]
     Secret(#[from] SecretError),
     #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The caller's roles do not allow the operation.
+    #[error("not allowed: {operation}")]
+    Forbidden { operation: &'static str },
+    #[error(transparent)]
     Provider(#[from] ProviderError),
     #[error("database unavailable: {0}")]
     DatabaseUnavailable(#[source] sqlx::Error),
@@ -83,6 +90,8 @@ impl Error {
             Error::Phone(e) => e.code(),
             Error::Invalid { code, .. } => code,
             Error::Secret(e) => e.code(),
+            Error::Auth(e) => e.code(),
+            Error::Forbidden { .. } => "auth.forbidden",
             Error::Provider(e) => e.code(),
             Error::DatabaseUnavailable(_) => "db.unavailable",
             Error::Database(_) | Error::Migration(_) => "db.failed",
@@ -109,6 +118,17 @@ impl Error {
                 }
             }
             Error::Provider(e) => out.extend(e.params()),
+            Error::Auth(e) => {
+                for (k, v) in e.params() {
+                    out.insert(k.to_owned(), v);
+                }
+                if let Some(field) = e.field() {
+                    out.insert("field".into(), field.to_owned());
+                }
+            }
+            Error::Forbidden { operation } => {
+                out.insert("operation".into(), (*operation).to_owned());
+            }
             Error::IllegalTransition { from, to } => {
                 out.insert("from".into(), from.clone());
                 out.insert("to".into(), to.clone());
@@ -152,6 +172,7 @@ pub const CODES: &[&str] = &[
     "keychain.locked",
     "keychain.no_service",
     "keychain.failed",
+    "keychain.file_exposed",
     "credentials.account_sid_invalid",
     "credentials.from_invalid",
     "db.unavailable",
@@ -210,6 +231,28 @@ pub const CODES: &[&str] = &[
     "attachment.too_large",
     "webhooks.public_url_invalid",
     "sandbox.off",
+    "auth.forbidden",
+    "auth.required",
+    "auth.invalid_credentials",
+    "auth.account_locked",
+    "auth.account_disabled",
+    "auth.session_expired",
+    "auth.idle_locked",
+    "auth.no_users",
+    "auth.first_admin_exists",
+    "user.exists",
+    "user.not_found",
+    "user.last_admin",
+    "user.roles_required",
+    "user.disable_self",
+    "username.invalid",
+    "password.too_short",
+    "password.too_long",
+    "password.too_simple",
+    "password.contains_username",
+    "security.idle_lock_invalid",
+    "security.lockout_invalid",
+    "audit.filter_invalid",
 ];
 
 #[cfg(test)]
@@ -270,6 +313,7 @@ mod tests {
             SecretError::Locked(String::new()).into(),
             SecretError::NoService(String::new()).into(),
             SecretError::Failed(String::new()).into(),
+            SecretError::Exposed(String::new()).into(),
             ProviderError::Timeout.into(),
             ProviderError::from_http(401, None, String::new(), None).into(),
             ProviderError::from_http(429, None, String::new(), None).into(),
@@ -283,6 +327,25 @@ mod tests {
             Error::NotFound { what: "message" },
             Error::IllegalTransition { from: "a".into(), to: "b".into() },
             Error::Internal(String::new()),
+            Error::Forbidden { operation: "message.send" },
+            AuthError::Required.into(),
+            AuthError::InvalidCredentials.into(),
+            AuthError::AccountLocked { minutes: 3 }.into(),
+            AuthError::AccountDisabled.into(),
+            AuthError::SessionExpired.into(),
+            AuthError::IdleLocked.into(),
+            AuthError::NoUsers.into(),
+            AuthError::FirstAdminExists.into(),
+            AuthError::UserExists.into(),
+            AuthError::UserNotFound.into(),
+            AuthError::LastAdmin.into(),
+            AuthError::RolesRequired.into(),
+            AuthError::DisableSelf.into(),
+            AuthError::UsernameInvalid.into(),
+            AuthError::PasswordTooShort { min: 10 }.into(),
+            AuthError::PasswordTooLong { max: 128 }.into(),
+            AuthError::PasswordTooSimple.into(),
+            AuthError::PasswordContainsUsername.into(),
         ];
         for e in samples {
             assert!(CODES.contains(&e.code()), "{} is not in CODES", e.code());

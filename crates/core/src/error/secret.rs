@@ -13,6 +13,9 @@ pub enum SecretError {
     Locked(String),
     #[error("keychain failure: {0}")]
     Failed(String),
+    /// A credentials file or directory that others may read or write.
+    #[error("credentials exposed: {0}")]
+    Exposed(String),
 }
 
 impl SecretError {
@@ -22,6 +25,7 @@ impl SecretError {
             SecretError::NoService(_) => "keychain.no_service",
             SecretError::Locked(_) => "keychain.locked",
             SecretError::Failed(_) => "keychain.failed",
+            SecretError::Exposed(_) => "keychain.file_exposed",
         }
     }
 }

@@ -8,7 +8,7 @@ use super::messages::message_id;
 use crate::audit;
 use crate::context::Messaging;
 use crate::domain::operator::not_allowed;
-use crate::domain::{EventSource, MessageStatus, OperatorAction};
+use crate::domain::{EventSource, MessageStatus, Operation, OperatorAction};
 use crate::error::{Error, Result};
 use crate::outbox::MessageChanged;
 use crate::store::now;
@@ -16,7 +16,9 @@ use crate::store::queries::messages as q;
 
 impl Messaging<'_> {
     /// An operator's action on one message: the status change and its audit entry commit together.
-    pub async fn act_on_message(&self, id: &str, action: OperatorAction, actor: &str) -> Result<MessageView> {
+    pub async fn act_on_message(&self, id: &str, action: OperatorAction) -> Result<MessageView> {
+        self.allow(Operation::ActOnMessage)?;
+        let actor = self.caller().name();
         let uuid = message_id(id)?;
         let current = q::get(&self.db, uuid).await?.ok_or(Error::NotFound { what: "message" })?.status();
         let effect = action.effect(current)?;
@@ -44,14 +46,10 @@ impl Messaging<'_> {
         }
         audit::append(
             &mut tx,
-            audit::Entry {
-                actor,
-                action: name,
-                entity: "message",
-                entity_id: Some(id.to_owned()),
-                before: Some(serde_json::json!({ "status": current.as_str() })),
-                after: Some(serde_json::json!({ "status": to.as_str() })),
-            },
+            audit::Entry::by(self.caller(), name, "message", Some(id.to_owned())).change(
+                Some(serde_json::json!({ "status": current.as_str() })),
+                Some(serde_json::json!({ "status": to.as_str() })),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -62,6 +60,7 @@ impl Messaging<'_> {
     /// Messages an operator must look at: outcome unknown and the provider cannot be asked, or
     /// not yet reconciled.
     pub async fn needs_attention(&self) -> Result<Vec<MessageView>> {
+        self.allow(Operation::ViewMessages)?;
         self.list_messages(MessageFilter {
             status: Some(MessageStatus::Unknown),
             limit: Some(500),
@@ -72,6 +71,7 @@ impl Messaging<'_> {
 
     /// Waits until the message reaches one of `statuses` or `timeout` passes.
     pub async fn wait_for(&self, id: &str, statuses: &[MessageStatus], timeout: Duration) -> Result<MessageView> {
+        self.allow(Operation::ViewMessages)?;
         let deadline = tokio::time::Instant::now() + timeout;
         let mut changes = self.subscribe();
         loop {

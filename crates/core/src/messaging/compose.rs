@@ -8,9 +8,10 @@ use uuid::Uuid;
 use super::api::*;
 use super::checks::{check_attachments, optional_text, require_body};
 use super::views::to_view;
+use crate::audit::{self, Entry};
 use crate::context::Messaging;
 use crate::domain::sms::{MAX_BODY_CHARS, segment_info};
-use crate::domain::{Channel, Content, EmailAddress, IdempotencyKey, Language, MessageStatus, PhoneE164};
+use crate::domain::{Channel, Content, EmailAddress, IdempotencyKey, Language, MessageStatus, Operation, PhoneE164};
 use crate::error::{Error, Result};
 use crate::outbox::MessageChanged;
 use crate::store::now;
@@ -52,26 +53,48 @@ pub(super) struct Recipient {
 impl Messaging<'_> {
     /// Validates, writes the message (once per idempotency key) and wakes the dispatcher.
     #[tracing::instrument(skip_all)]
-    pub async fn send_sms(&self, input: SendSmsInput, created_by: Option<&str>) -> Result<MessageView> {
-        let mut sent = self.send_message(input.into(), created_by).await?;
+    pub async fn send_sms(&self, input: SendSmsInput) -> Result<MessageView> {
+        self.allow(Operation::SendMessage)?;
+        let mut sent = self.send_message(input.into()).await?;
         sent.pop().ok_or_else(|| Error::Internal("an SMS made no message".into()))
     }
 
     /// Checks an SMS and turns it into an outbox row, without writing it: for callers that write
     /// it in their own transaction ([`q::enqueue_in`]) with the row that caused it.
-    pub async fn prepare_sms(&self, input: SendSmsInput, created_by: Option<&str>) -> Result<q::NewMessage> {
-        let mut rows = self.prepare_message(input.into(), created_by).await?;
+    pub async fn prepare_sms(&self, input: SendSmsInput) -> Result<q::NewMessage> {
+        self.allow(Operation::SendMessage)?;
+        let mut rows = self.prepare_message(input.into()).await?;
         rows.pop().ok_or_else(|| Error::Internal("an SMS made no message".into()))
     }
 
     /// Any channel: validates, writes the message(s) and wakes the dispatcher. Push makes one
     /// message per device of the guardian (each in the device's language).
     #[tracing::instrument(skip_all, fields(channel = input.channel.as_str()))]
-    pub async fn send_message(&self, input: SendMessageInput, created_by: Option<&str>) -> Result<Vec<MessageView>> {
-        let rows = self.prepare_message(input, created_by).await?;
+    /// A person's send is audited in the same transaction as the message; Wasel's own sends
+    /// (rules, the bench) are recorded by their cause.
+    pub async fn send_message(&self, input: SendMessageInput) -> Result<Vec<MessageView>> {
+        self.allow(Operation::SendMessage)?;
+        let rows = self.prepare_message(input).await?;
         let mut out = Vec::with_capacity(rows.len());
         for new in rows {
-            let (row, created) = q::enqueue(&self.db, &new).await?;
+            let (row, created) = if self.caller().user_id().is_some() {
+                let mut tx = self.db.begin().await?;
+                let (row, created) = q::enqueue_in(&mut tx, &new).await?;
+                if created {
+                    let entry = Entry::by(self.caller(), "message.send", "message", Some(row.id.to_string())).change(
+                        None,
+                        Some(serde_json::json!({ "channel": row.channel.as_str(), "status": row.status })),
+                    );
+                    audit::append(&mut tx, entry).await?;
+                }
+                tx.commit().await?;
+                if created {
+                    q::notify_workers(&self.db).await?;
+                }
+                (row, created)
+            } else {
+                q::enqueue(&self.db, &new).await?
+            };
             if created {
                 tracing::info!(message_id = %row.id, channel = row.channel.as_str(), "message queued");
                 self.announce(MessageChanged { id: row.id, status: row.status() });
@@ -82,11 +105,8 @@ impl Messaging<'_> {
     }
 
     /// The checks of [`Wasel::send_message`], without writing.
-    pub async fn prepare_message(
-        &self,
-        input: SendMessageInput,
-        created_by: Option<&str>,
-    ) -> Result<Vec<q::NewMessage>> {
+    pub async fn prepare_message(&self, input: SendMessageInput) -> Result<Vec<q::NewMessage>> {
+        self.allow(Operation::SendMessage)?;
         let guardian = self.guardian_of(input.guardian_id.as_deref()).await?;
         let address = match input.channel {
             Channel::Push => None,
@@ -98,7 +118,7 @@ impl Messaging<'_> {
         let recipient = Recipient { address: address.unwrap_or_default(), guardian };
         let key = IdempotencyKey::parse_or_new(input.idempotency_key.as_deref())?;
         let body = input.body.trim().to_owned();
-        let base = self.schedule(&input, key.as_str().to_owned(), created_by)?;
+        let base = self.schedule(&input, key.as_str().to_owned())?;
         let guardian_language =
             recipient.guardian.as_ref().and_then(|g| Language::parse(&g.preferred_language)).unwrap_or(Language::Ar);
         let message = |channel: Channel, to: String, body: String, content: Content| q::NewMessage {
@@ -242,7 +262,7 @@ impl Messaging<'_> {
     }
 
     /// The outbox row's common part: key, schedule, expiry, quiet hours, attempts.
-    fn schedule(&self, input: &SendMessageInput, key: String, created_by: Option<&str>) -> Result<q::NewMessage> {
+    fn schedule(&self, input: &SendMessageInput, key: String) -> Result<q::NewMessage> {
         let at = now();
         if let Some(exp) = input.expires_at
             && exp <= at
@@ -274,7 +294,7 @@ impl Messaging<'_> {
             urgent,
             sandbox: self.is_sandbox_for(input.channel),
             max_attempts: i32::try_from(config.policy.max_attempts).unwrap_or(5),
-            created_by: created_by.map(str::to_owned),
+            created_by: Some(self.caller().name()),
             status,
             next_attempt_at: not_before,
             send_at: input.send_at,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::api::*;
 use super::views::to_view;
 use crate::context::Messaging;
-use crate::domain::{EventSource, Language, MessageStatus, PhoneE164};
+use crate::domain::{EventSource, Language, MessageStatus, Operation, PhoneE164};
 use crate::error::{Error, Result};
 use crate::store::queries::{channels, guardians, messages as q};
 
@@ -17,6 +17,7 @@ pub(super) fn message_id(id: &str) -> Result<Uuid> {
 
 impl Messaging<'_> {
     pub async fn list_messages(&self, filter: MessageFilter) -> Result<Vec<MessageView>> {
+        self.allow(Operation::ViewMessages)?;
         let limit = i64::from(filter.limit.unwrap_or(200).clamp(1, 1000));
         let narrow = q::ListFilter {
             status: filter.status,
@@ -27,11 +28,13 @@ impl Messaging<'_> {
     }
 
     pub async fn message(&self, id: &str) -> Result<MessageView> {
+        self.allow(Operation::ViewMessages)?;
         let id = message_id(id)?;
         q::get(&self.db, id).await?.map(to_view).ok_or(Error::NotFound { what: "message" })
     }
 
     pub async fn message_timeline(&self, id: &str) -> Result<Vec<MessageEventView>> {
+        self.allow(Operation::ViewMessages)?;
         let id = message_id(id)?;
         if q::get(&self.db, id).await?.is_none() {
             return Err(Error::NotFound { what: "message" });
@@ -50,6 +53,7 @@ impl Messaging<'_> {
     }
 
     pub async fn message_attempts(&self, id: &str) -> Result<Vec<AttemptView>> {
+        self.allow(Operation::ViewMessages)?;
         let id = message_id(id)?;
         Ok(q::attempts(&self.db, id)
             .await?
@@ -68,6 +72,7 @@ impl Messaging<'_> {
     }
 
     pub async fn list_guardians(&self) -> Result<Vec<GuardianView>> {
+        self.allow(Operation::ViewGuardians)?;
         Ok(guardians::list(&self.db)
             .await?
             .into_iter()
@@ -88,6 +93,7 @@ impl Messaging<'_> {
     }
 
     pub async fn guardian_devices(&self, guardian_id: &str) -> Result<Vec<DeviceView>> {
+        self.allow(Operation::ViewGuardians)?;
         let id = Uuid::parse_str(guardian_id).map_err(|_| Error::invalid("guardian.not_found"))?;
         Ok(channels::devices_of(&self.db, id)
             .await?

@@ -1,5 +1,5 @@
 //! Messaging: what the reception desk does — compose on any channel, follow each message to
-//! delivery, act on the ones that need an operator. Reached as `wasel.messaging()`.
+//! delivery, act on the ones that need an operator. Reached as `wasel.messaging(&caller)`.
 
 mod actions;
 pub mod api;

@@ -4,11 +4,12 @@
 use super::api::*;
 use crate::context::Messaging;
 use crate::domain::sms::segment_info;
-use crate::domain::{Channel, PhoneE164};
+use crate::domain::{Channel, Operation, PhoneE164};
 use crate::error::{Error, ErrorPayload, Result};
 
 impl Messaging<'_> {
-    pub fn preview_sms(&self, draft: &SmsDraft) -> SmsPreview {
+    pub fn preview_sms(&self, draft: &SmsDraft) -> Result<SmsPreview> {
+        self.allow(Operation::ComposeMessage)?;
         let (normalized, phone_error) = if draft.to.trim().is_empty() {
             (None, None)
         } else {
@@ -18,19 +19,20 @@ impl Messaging<'_> {
             }
         };
         let info = segment_info(&draft.body);
-        SmsPreview {
+        Ok(SmsPreview {
             normalized,
             phone_error,
             encoding: info.encoding,
             units: info.units,
             segments: info.segments,
             remaining: info.remaining,
-        }
+        })
     }
 
     /// What the desk sees while composing: the address as it will be used, segments and cost,
     /// the filled template, the WhatsApp window, the devices, and anything that would stop the send.
     pub async fn preview_message(&self, input: &SendMessageInput) -> Result<MessagePreview> {
+        self.allow(Operation::ComposeMessage)?;
         let mut problems = Vec::new();
         let guardian = match self.guardian_of(input.guardian_id.as_deref()).await {
             Ok(g) => g,
@@ -58,7 +60,7 @@ impl Messaging<'_> {
         let mut units = 1;
         match input.channel {
             Channel::Sms => {
-                let sms = self.preview_sms(&SmsDraft { to: input.to.clone(), body: input.body.clone() });
+                let sms = self.preview_sms(&SmsDraft { to: input.to.clone(), body: input.body.clone() })?;
                 units = sms.segments.max(1);
                 preview.sms = Some(sms);
             }
@@ -89,7 +91,7 @@ impl Messaging<'_> {
             }
             Channel::Email | Channel::Voice => {}
         }
-        preview.cost = self.providers().estimate(input.channel, units).await?;
+        preview.cost = self.providers(self.caller()).estimate(input.channel, units).await?;
         preview.problems = problems;
         Ok(preview)
     }

@@ -4,7 +4,7 @@
 use super::api::*;
 use super::checks::render_placeholders;
 use crate::context::Messaging;
-use crate::domain::{Channel, TemplateUse};
+use crate::domain::{Channel, Operation, TemplateUse};
 use crate::error::{Error, Result};
 use crate::store::now;
 use crate::store::queries::channels;
@@ -15,7 +15,7 @@ pub const WHATSAPP_WINDOW_HOURS: i64 = 24;
 impl Messaging<'_> {
     /// The template's approved text with the parameters in place, or why it cannot be used.
     pub(super) async fn fill_template(&self, fill: &TemplateFill) -> Result<(String, TemplateUse)> {
-        let templates = self.providers().whatsapp_templates().await?;
+        let templates = self.providers(self.caller()).whatsapp_templates().await?;
         let candidates: Vec<_> =
             templates.iter().filter(|t| t.name == fill.name && t.language == fill.language).collect();
         let Some(first) = candidates.first() else {
@@ -47,6 +47,7 @@ impl Messaging<'_> {
     /// The WhatsApp customer-service window of a number, opened by its last inbound message on
     /// the side WhatsApp goes out on now (a simulated reply opens only the sandbox's window).
     pub async fn whatsapp_window(&self, address: &str) -> Result<WindowView> {
+        self.allow(Operation::ComposeMessage)?;
         let sandbox = self.is_sandbox_for(Channel::Whatsapp);
         let last = channels::last_inbound(&self.db, Channel::Whatsapp, address, sandbox).await?;
         let closes = last.map(|t| t + chrono::Duration::hours(WHATSAPP_WINDOW_HOURS));

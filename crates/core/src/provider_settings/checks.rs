@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::api::*;
 use crate::context::ProviderSettings;
-use crate::domain::{Channel, Content, EmailAddress, PhoneE164};
+use crate::domain::{Channel, Content, EmailAddress, Operation, PhoneE164};
 use crate::error::{Error, Result};
 use crate::messaging::api::CostEstimate;
 use crate::providers::registry;
@@ -29,6 +29,7 @@ impl ProviderSettings<'_> {
 
     /// "Test connection": one cheap authenticated call, explained.
     pub async fn test_provider(&self, id: &str) -> Result<ProviderCheckView> {
+        self.allow(Operation::TestProviders)?;
         let (provider, sandbox) = self.provider_in_use(id).await?;
         let started = Instant::now();
         let result = provider.check().await;
@@ -36,7 +37,8 @@ impl ProviderSettings<'_> {
     }
 
     /// "Send a test": one real message through this provider only (not the outbox), audited.
-    pub async fn send_provider_test(&self, id: &str, to: &str, actor: &str) -> Result<ProviderCheckView> {
+    pub async fn send_provider_test(&self, id: &str, to: &str) -> Result<ProviderCheckView> {
+        self.allow(Operation::TestProviders)?;
         let (provider, sandbox) = self.provider_in_use(id).await?;
         let channel = provider.channel();
         let address = match channel {
@@ -50,7 +52,7 @@ impl ProviderSettings<'_> {
             }
             _ => PhoneE164::parse_mobile(to)?.to_string(),
         };
-        let language = self.settings().status().await?.language;
+        let language = crate::settings::stored::language(&self.db).await?;
         let body = crate::i18n::t("provider_test.body", language.as_str());
         let subject = crate::i18n::t("provider_test.subject", language.as_str());
         let content = match channel {
@@ -74,7 +76,6 @@ impl ProviderSettings<'_> {
             .map(|a| a.provider_message_id);
         let view = check_view(id, sandbox, started, result);
         self.audit(
-            actor,
             "provider.send_test",
             id,
             None,

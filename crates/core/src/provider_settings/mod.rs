@@ -15,7 +15,7 @@ mod templates;
 
 use crate::audit;
 use crate::context::ProviderSettings;
-use crate::domain::Channel;
+use crate::domain::{Channel, Operation};
 use crate::error::{Error, Result};
 use crate::providers::registry::{self, ProviderSpec, Values};
 use crate::secrets;
@@ -33,7 +33,7 @@ fn order_key(channel: Channel) -> String {
 
 impl ProviderSettings<'_> {
     /// Provider ids of a channel in failover order (saved order first, then the rest by default).
-    pub async fn order(&self, channel: Channel) -> Result<Vec<&'static str>> {
+    pub(crate) async fn order(&self, channel: Channel) -> Result<Vec<&'static str>> {
         let saved = kv::get(&self.db, &order_key(channel)).await?.unwrap_or_default();
         let mut out: Vec<&'static str> = saved
             .split(',')
@@ -89,6 +89,7 @@ impl ProviderSettings<'_> {
     }
 
     pub async fn list_providers(&self) -> Result<Vec<ProviderView>> {
+        self.allow(Operation::ViewProviders)?;
         let routes = self.routes();
         let mut out = Vec::new();
         for channel in Channel::ALL {
@@ -136,7 +137,8 @@ impl ProviderSettings<'_> {
 
     /// Saves a provider's fields (secrets into the keychain), its rate and price; rebuilds routes.
     /// Every field is checked first, so nothing is saved when one is wrong.
-    pub async fn save_provider(&self, input: ProviderInput, actor: &str) -> Result<Vec<ProviderView>> {
+    pub async fn save_provider(&self, input: ProviderInput) -> Result<Vec<ProviderView>> {
+        self.allow(Operation::ManageProviders)?;
         let spec = registry::spec(&input.id).ok_or(Error::NotFound { what: "provider" })?;
         // Only the rate or the price: no credentials involved (a sandbox provider has a price too).
         let numbers_only = input.fields.values().all(|v| v.trim().is_empty());
@@ -202,7 +204,7 @@ impl ProviderSettings<'_> {
         }
         // Which fields changed is audited; their values are not (secrets never leave the keychain).
         let changed: Vec<&str> = secret.iter().map(|(k, _)| *k).chain(plain.iter().map(|(k, _)| *k)).collect();
-        self.audit(actor, "provider.save", spec.id, None, Some(serde_json::json!({ "fields": changed }))).await?;
+        self.audit("provider.save", spec.id, None, Some(serde_json::json!({ "fields": changed }))).await?;
         self.forget_templates(spec).await?;
         self.load_live_routes().await?;
         self.list_providers().await
@@ -210,7 +212,8 @@ impl ProviderSettings<'_> {
 
     /// Forgets a provider's credentials (keychain and settings): its channel falls back to the
     /// next configured provider, or the sandbox.
-    pub async fn clear_provider(&self, id: &str, actor: &str) -> Result<Vec<ProviderView>> {
+    pub async fn clear_provider(&self, id: &str) -> Result<Vec<ProviderView>> {
+        self.allow(Operation::ManageProviders)?;
         let spec = registry::spec(id).ok_or(Error::NotFound { what: "provider" })?;
         for f in spec.fields {
             if f.secret {
@@ -225,19 +228,15 @@ impl ProviderSettings<'_> {
                 kv::delete(&self.db, &key(spec.id, f.key)).await?;
             }
         }
-        self.audit(actor, "provider.clear", spec.id, None, None).await?;
+        self.audit("provider.clear", spec.id, None, None).await?;
         self.forget_templates(spec).await?;
         self.load_live_routes().await?;
         self.list_providers().await
     }
 
     /// The failover order of one channel (every provider of the channel, each once).
-    pub async fn set_failover_order(
-        &self,
-        channel: Channel,
-        ids: Vec<String>,
-        actor: &str,
-    ) -> Result<Vec<ProviderView>> {
+    pub async fn set_failover_order(&self, channel: Channel, ids: Vec<String>) -> Result<Vec<ProviderView>> {
+        self.allow(Operation::ManageProviders)?;
         let mut wanted: Vec<&'static str> = Vec::new();
         for id in &ids {
             let spec =
@@ -253,7 +252,6 @@ impl ProviderSettings<'_> {
         let before = self.order(channel).await?;
         kv::set(&self.db, &order_key(channel), &wanted.join(",")).await?;
         self.audit(
-            actor,
             "provider.order",
             channel.as_str(),
             Some(serde_json::json!(before)),
@@ -267,7 +265,6 @@ impl ProviderSettings<'_> {
 
     pub(crate) async fn audit(
         &self,
-        actor: &str,
         action: &str,
         entity_id: &str,
         before: Option<serde_json::Value>,
@@ -276,7 +273,7 @@ impl ProviderSettings<'_> {
         let mut tx = self.db.begin().await?;
         audit::append(
             &mut tx,
-            audit::Entry { actor, action, entity: "settings", entity_id: Some(entity_id.to_owned()), before, after },
+            audit::Entry::by(self.caller(), action, "settings", Some(entity_id.to_owned())).change(before, after),
         )
         .await?;
         tx.commit().await?;

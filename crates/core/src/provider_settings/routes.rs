@@ -16,6 +16,7 @@ use crate::store::queries::settings as kv;
 
 impl ProviderSettings<'_> {
     /// The sandbox's route of a channel (its circuits), when the sandbox is on.
+    /// Open to every caller: it holds no data, only the simulators' circuit states.
     pub fn sandbox_route(&self, channel: Channel) -> Option<Arc<Failover>> {
         self.routes().sandbox.get(&channel).cloned()
     }

@@ -1,7 +1,7 @@
 //! WhatsApp templates and their approval status, as fetched from each WhatsApp provider in use.
 
 use crate::context::ProviderSettings;
-use crate::domain::Channel;
+use crate::domain::{Channel, Operation};
 use crate::error::Result;
 use crate::messaging::api::TemplateView;
 use crate::messaging::placeholder_count;
@@ -12,11 +12,17 @@ use crate::store::queries::channels;
 impl ProviderSettings<'_> {
     /// The templates as last fetched from each WhatsApp provider in use (fetched once on first use).
     pub async fn whatsapp_templates(&self) -> Result<Vec<TemplateView>> {
+        self.allow_templates()?;
         if channels::templates(&self.db).await?.is_empty() && !self.whatsapp_in_use().is_empty() {
             // First use: fetch them once, so the compose screen has something to offer.
             return self.refresh_whatsapp_templates().await;
         }
         self.stored_templates().await
+    }
+
+    /// The desk reads templates to compose; an admin or auditor reads them in Settings.
+    fn allow_templates(&self) -> Result<()> {
+        if self.caller().may(Operation::ViewProviders) { Ok(()) } else { self.allow(Operation::ComposeMessage) }
     }
 
     fn whatsapp_in_use(&self) -> Vec<String> {
@@ -46,6 +52,7 @@ impl ProviderSettings<'_> {
 
     /// Asks each WhatsApp provider in use for its templates and their approval status.
     pub async fn refresh_whatsapp_templates(&self) -> Result<Vec<TemplateView>> {
+        self.allow_templates()?;
         let route = {
             let routes = self.routes();
             routes.live.get(&Channel::Whatsapp).or_else(|| routes.sandbox.get(&Channel::Whatsapp)).cloned()

@@ -8,6 +8,7 @@ mod inbox;
 use uuid::Uuid;
 
 use crate::context::{Wasel, write};
+use crate::domain::SYSTEM;
 use crate::error::Result;
 pub use crate::ports::sandbox::{Reply, Sandbox, SandboxDevice, SandboxKeys};
 pub use crate::providers::registry::Values;
@@ -20,7 +21,7 @@ impl Wasel {
     pub async fn connect_sandbox(&self, url: String) -> Result<()> {
         let Some(sandbox) = self.sandbox.clone() else { return Ok(()) };
         write(&self.webhook_url, Some(url.clone()));
-        self.providers().load_sandbox_routes().await?;
+        self.providers(&SYSTEM).load_sandbox_routes().await?;
         let mut devices = Vec::new();
         for g in guardians::list(&self.db).await? {
             for d in channels::devices_of(&self.db, g.id).await? {

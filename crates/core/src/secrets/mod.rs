@@ -1,5 +1,10 @@
-//! Secrets (API keys, tokens) live only in the OS keychain; rows and config hold a reference.
+//! Secrets (API keys, tokens) live only in the OS keychain, or on a headless server in a
+//! protected credentials directory (`files`); rows and config hold a reference.
 //! The keychain is blocking (D-Bus on Linux): call it from `spawn_blocking`.
+
+mod files;
+
+pub use files::CredentialsDir;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,5 @@
 //! The console's status (language, database, sandbox, keychain) and the settings an administrator
-//! changes: the interface language, retries and quiet hours. Reached as `wasel.settings()`.
+//! changes: the interface language, retries and quiet hours. Reached as `wasel.settings(&caller)`.
 
 pub mod api;
 pub mod stored;
@@ -7,11 +7,13 @@ pub mod stored;
 use crate::audit;
 use crate::context::{Settings, write};
 pub use crate::domain::Language;
-use crate::domain::OutboxSettings;
+use crate::domain::{Operation, OutboxSettings, SecuritySettings};
 use crate::error::{Error, Result};
 use api::{AppStatus, KeychainState};
 
 impl Settings<'_> {
+    /// Open to every caller, signed in or not: the sign-in screen needs the language and the
+    /// state of the database and keychain.
     pub async fn status(&self) -> Result<AppStatus> {
         let language = stored::language(&self.db).await?;
         let keychain_error = self.keychain_error();
@@ -25,12 +27,14 @@ impl Settings<'_> {
         })
     }
 
+    /// Open to every caller: the language can be switched on the sign-in screen.
     pub async fn set_language(&self, language: Language) -> Result<AppStatus> {
         stored::set_language(&self.db, language).await?;
         self.status().await
     }
 
     pub async fn outbox_settings(&self) -> Result<OutboxSettings> {
+        self.allow(Operation::ViewSettings)?;
         let c = self.outbox_config();
         Ok(OutboxSettings {
             max_attempts: c.policy.max_attempts,
@@ -44,7 +48,8 @@ impl Settings<'_> {
     }
 
     /// Changes retries and quiet hours; running dispatchers use them from their next round.
-    pub async fn save_outbox_settings(&self, input: OutboxSettings, actor: &str) -> Result<OutboxSettings> {
+    pub async fn save_outbox_settings(&self, input: OutboxSettings) -> Result<OutboxSettings> {
+        self.allow(Operation::ManageSettings)?;
         let quiet = input.check()?;
         let before = self.outbox_settings().await?;
         stored::set_outbox(
@@ -61,17 +66,30 @@ impl Settings<'_> {
         let mut tx = self.db.begin().await?;
         audit::append(
             &mut tx,
-            audit::Entry {
-                actor,
-                action: "settings.outbox",
-                entity: "settings",
-                entity_id: Some("outbox".into()),
-                before: serde_json::to_value(&before).ok(),
-                after: serde_json::to_value(&after).ok(),
-            },
+            audit::Entry::by(self.caller(), "settings.outbox", "settings", Some("outbox".into()))
+                .change(serde_json::to_value(&before).ok(), serde_json::to_value(&after).ok()),
         )
         .await?;
         tx.commit().await?;
         Ok(after)
+    }
+
+    pub async fn security_settings(&self) -> Result<SecuritySettings> {
+        self.allow(Operation::ViewSettings)?;
+        stored::security(&self.db).await
+    }
+
+    /// The idle lock, lockout and session length; sessions read them at their next call.
+    pub async fn save_security_settings(&self, input: SecuritySettings) -> Result<SecuritySettings> {
+        self.allow(Operation::ManageSettings)?;
+        input.check()?;
+        let before = stored::security(&self.db).await?;
+        stored::set_security(&self.db, &input).await?;
+        let mut tx = self.db.begin().await?;
+        let entry = audit::Entry::by(self.caller(), "settings.security", "settings", Some("security".into()))
+            .change(serde_json::to_value(before).ok(), serde_json::to_value(input).ok());
+        audit::append(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(input)
     }
 }

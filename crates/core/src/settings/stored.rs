@@ -16,6 +16,17 @@ const MAX_ATTEMPTS: &str = "outbox.sms.max_attempts";
 const BACKOFF_BASE: &str = "outbox.sms.backoff_base_secs";
 const BACKOFF_MAX: &str = "outbox.sms.backoff_max_secs";
 const QUIET_HOURS: &str = "outbox.quiet_hours";
+const SECURITY: &str = "security";
+
+/// The idle lock, lockout and session length in force (defaults until an admin saves them).
+pub async fn security(db: &Db) -> Result<crate::domain::SecuritySettings> {
+    Ok(q::get(db, SECURITY).await?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default())
+}
+
+pub async fn set_security(db: &Db, settings: &crate::domain::SecuritySettings) -> Result<()> {
+    let json = serde_json::to_string(settings).map_err(|e| crate::error::Error::Internal(e.to_string()))?;
+    q::set(db, SECURITY, &json).await
+}
 
 /// The outbox settings as stored (retries for SMS, quiet hours in Riyadh time).
 pub async fn outbox(db: &Db) -> Result<crate::outbox::OutboxConfig> {

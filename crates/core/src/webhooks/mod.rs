@@ -375,7 +375,7 @@ pub async fn public_receiver(wasel: &Wasel, public_url: &str) -> crate::Result<R
     }
     let public_url = public_url.trim_end_matches('/');
     crate::store::queries::settings::set(&wasel.db, PUBLIC_URL_KEY, public_url).await?;
-    wasel.providers().load_live_routes().await?;
+    wasel.providers(&crate::domain::SYSTEM).load_live_routes().await?;
     Ok(receiver(wasel, public_url.to_owned()))
 }
 

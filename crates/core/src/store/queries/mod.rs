@@ -5,3 +5,4 @@ pub mod guardians;
 pub mod messages;
 pub mod outbox;
 pub mod settings;
+pub mod users;
