@@ -586,9 +586,12 @@ async fn a_simulated_reply_opens_only_the_sandbox_whatsapp_window_not_a_live_one
 #[tokio::test]
 async fn wasel_serve_checks_signatures_against_its_public_url() {
     let db = wasel_tests::databases().await.remove(0);
-    let wasel = wasel_tests::open(&db).await;
+    let wasel = std::sync::Arc::new(wasel_tests::open(&db).await);
+    let limit = wasel_server::api::RateLimit::default();
     // Behind a TLS proxy: providers call and sign https://hub.example.sa/…, we listen on loopback.
-    let local = wasel_server::serve(&wasel, "127.0.0.1:0", "https://hub.example.sa").await.unwrap();
+    let local = wasel_server::serve(std::sync::Arc::clone(&wasel), "127.0.0.1:0", "https://hub.example.sa", limit)
+        .await
+        .unwrap();
     let params =
         vec![("MessageSid".to_owned(), "SM9".to_owned()), ("MessageStatus".to_owned(), "delivered".to_owned())];
     let path = wasel_core::webhooks::TWILIO_STATUS_PATH;
@@ -604,7 +607,7 @@ async fn wasel_serve_checks_signatures_against_its_public_url() {
     assert_eq!(refused.status(), 403);
     // A public URL that providers cannot sign for safely is refused.
     assert_eq!(
-        wasel_server::serve(&wasel, "127.0.0.1:0", "http://hub.example.sa").await.unwrap_err().code(),
+        wasel_server::serve(wasel, "127.0.0.1:0", "http://hub.example.sa", limit).await.unwrap_err().code(),
         "webhooks.public_url_invalid"
     );
 }

@@ -28,10 +28,14 @@ pub(crate) async fn serve(
 ) -> Result<(), Failure> {
     // No sandbox: a public receiver never trusts the simulators' well-known secrets.
     let wasel = Wasel::open(WaselConfig::from_env("serve")).await.map_err(|e| Failure::Core(e, Language::Ar))?;
+    let wasel = std::sync::Arc::new(wasel);
     let lang = language(&wasel, lang_flag).await;
-    let url = wasel_server::serve(&wasel, &bind, &public_url).await.map_err(|e| Failure::Core(e, lang))?;
+    let limit = wasel_server::api::RateLimit::from_env();
+    let url = wasel_server::serve(std::sync::Arc::clone(&wasel), &bind, &public_url, limit)
+        .await
+        .map_err(|e| Failure::Core(e, lang))?;
     let tasks = if worker { wasel.start_background() } else { Vec::new() };
-    eprintln!("webhooks on {url} (public {public_url}); Ctrl-C to stop");
+    eprintln!("webhooks and API on {url} (public {public_url}; OpenAPI at {url}/api/openapi.json); Ctrl-C to stop");
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     wasel.stop().await;
     for t in tasks {

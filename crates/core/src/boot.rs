@@ -36,6 +36,7 @@ impl Wasel {
             webhook_keys: Arc::new(RwLock::new(Keys::default())),
             webhook_url: RwLock::new(None),
             keychain_error: RwLock::new(None),
+            api_key: tokio::sync::OnceCell::new(),
         };
         wasel.providers(&SYSTEM).load_sandbox_routes().await?;
         wasel.providers(&SYSTEM).load_live_routes().await?;

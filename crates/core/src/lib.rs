@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod ports;
 pub mod provider_settings;
 pub mod providers;
+pub mod requests;
 pub mod sandbox;
 pub mod secrets;
 pub mod settings;

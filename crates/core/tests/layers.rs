@@ -34,6 +34,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("webhooks", 5),
     ("users", 5),
     ("audit_trail", 5),
+    ("requests", 5),
     // What the faces import, and the opening that puts it all together.
     ("api", 6),
     ("boot", 6),

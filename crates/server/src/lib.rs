@@ -1,8 +1,11 @@
-//! Wasel's HTTP server: the routes of `wasel serve` (provider webhooks; the API comes next) and
+//! Wasel's HTTP server: the routes of `wasel serve` (provider webhooks and the API) and
 //! the console's loopback receiver for the sandbox's callbacks. Each route only turns the request
 //! into a core call and the core's answer into a response.
 
+pub mod api;
 mod webhooks;
+
+use std::sync::Arc;
 
 use tokio::sync::watch;
 use wasel_core::webhooks::Receiver;
@@ -11,7 +14,17 @@ use wasel_core::{Error, Result, Wasel};
 pub use webhooks::router;
 
 /// Serves the webhook receivers on `bind` until `shutdown`; returns `http://<address>`.
-pub async fn listen(mut receiver: Receiver, bind: &str, mut shutdown: watch::Receiver<bool>) -> Result<String> {
+pub async fn listen(receiver: Receiver, bind: &str, shutdown: watch::Receiver<bool>) -> Result<String> {
+    listen_with(receiver, None, bind, shutdown).await
+}
+
+/// The webhook receivers, and the API when `api` is given (its Wasel and rate limit).
+async fn listen_with(
+    mut receiver: Receiver,
+    api: Option<(Arc<Wasel>, api::RateLimit)>,
+    bind: &str,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<String> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| Error::Internal(format!("cannot listen for webhooks on {bind}: {e}")))?;
@@ -20,7 +33,11 @@ pub async fn listen(mut receiver: Receiver, bind: &str, mut shutdown: watch::Rec
         // On loopback (the sandbox), callers sign the address they were given: this one.
         receiver.public_url = format!("http://{addr}");
     }
-    let app = router(receiver);
+    let app = match api {
+        Some((wasel, limit)) => router(receiver).merge(api::router(wasel, limit)),
+        None => router(receiver),
+    };
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move {
         let stop = async move {
             let _ = shutdown.wait_for(|s| *s).await;
@@ -33,10 +50,12 @@ pub async fn listen(mut receiver: Receiver, bind: &str, mut shutdown: watch::Rec
     Ok(format!("http://{addr}"))
 }
 
-/// `wasel serve`: the webhook receivers for a public URL (head office), until Wasel stops.
-pub async fn serve(wasel: &Wasel, bind: &str, public_url: &str) -> Result<String> {
-    let receiver = wasel_core::webhooks::public_receiver(wasel, public_url).await?;
-    listen(receiver, bind, wasel.shutdown_signal()).await
+/// `wasel serve`: the webhook receivers for a public URL and the API (head office), until Wasel
+/// stops.
+pub async fn serve(wasel: Arc<Wasel>, bind: &str, public_url: &str, limit: api::RateLimit) -> Result<String> {
+    let receiver = wasel_core::webhooks::public_receiver(&wasel, public_url).await?;
+    let shutdown = wasel.shutdown_signal();
+    listen_with(receiver, Some((wasel, limit)), bind, shutdown).await
 }
 
 /// The console's own receiver on loopback for the sandbox simulators' callbacks.

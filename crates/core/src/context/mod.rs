@@ -36,6 +36,8 @@ pub struct Wasel {
     /// The console's own loopback receiver for the sandbox's callbacks, once a host started it.
     pub(crate) webhook_url: RwLock<Option<String>>,
     pub(crate) keychain_error: RwLock<Option<SecretError>>,
+    /// The key API tokens are signed with, once read from the keychain.
+    pub(crate) api_key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 /// Reads a lock whose writers only ever assign whole values: a poisoned one still holds a whole
@@ -78,6 +80,7 @@ macro_rules! feature {
 
         impl $name<'_> {
             /// Refuses unless the caller's roles allow `op` (the table in `domain::access`).
+            #[allow(dead_code, reason = "a handle whose operations are all open never asks")]
             pub(crate) fn allow(&self, op: Operation) -> crate::error::Result<()> {
                 self.caller.require(op)
             }
@@ -120,9 +123,9 @@ feature!(
     /// Reading, exporting and verifying the audit trail.
     AuditTrail, audit_trail
 );
+feature!(/** The HTTP API's repeated requests (`Idempotency-Key`). */ Requests, requests);
 
-/// Signing in, before there is a caller: the first admin, sign-in, the session behind a token,
-/// the idle lock. `wasel.auth().login(…)`.
+/// Signing in, before there is a caller (first admin, sign-in, sessions): `wasel.auth().login(…)`.
 pub struct Auth<'a>(&'a Wasel);
 
 impl std::ops::Deref for Auth<'_> {

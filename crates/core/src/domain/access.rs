@@ -59,6 +59,10 @@ macro_rules! operations {
         impl Operation {
             pub const ALL: &'static [Operation] = &[$(Operation::$variant,)*];
 
+            pub fn parse(name: &str) -> Option<Operation> {
+                Operation::ALL.iter().copied().find(|op| op.as_str() == name)
+            }
+
             /// The stable name (`message.send`), used in errors, the audit log and the docs.
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -147,6 +151,9 @@ impl Origin {
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
+    /// A person whose rights a token narrowed to some operations (an API token's scope): both
+    /// their current roles and the scope must allow an operation.
+    Scoped { id: Uuid, username: String, roles: Vec<Role>, scope: Vec<Operation> },
     /// Wasel itself (`wasel worker`, `wasel serve`'s webhooks, the dispatcher): allowed everything
     /// it is built to do, never reachable from a window or a request.
     System,
@@ -175,10 +182,21 @@ impl Caller {
         Self { actor: Actor::Anonymous, origin }
     }
 
+    /// The same person, allowed only what `scope` also allows.
+    pub fn narrowed(self, scope: Vec<Operation>) -> Self {
+        match self.actor {
+            Actor::User { id, username, roles } | Actor::Scoped { id, username, roles, .. } => {
+                Self { actor: Actor::Scoped { id, username, roles, scope }, origin: self.origin }
+            }
+            other => Self { actor: other, origin: self.origin },
+        }
+    }
+
     pub fn may(&self, op: Operation) -> bool {
         match &self.actor {
             Actor::System => true,
             Actor::User { roles, .. } => roles.iter().any(|r| op.roles().contains(r)),
+            Actor::Scoped { roles, scope, .. } => scope.contains(&op) && roles.iter().any(|r| op.roles().contains(r)),
             Actor::Anonymous => false,
         }
     }
@@ -199,14 +217,14 @@ impl Caller {
     pub fn name(&self) -> String {
         match &self.actor {
             Actor::System => "system".into(),
-            Actor::User { username, .. } => username.clone(),
+            Actor::User { username, .. } | Actor::Scoped { username, .. } => username.clone(),
             Actor::Anonymous => "anonymous".into(),
         }
     }
 
     pub fn user_id(&self) -> Option<Uuid> {
         match &self.actor {
-            Actor::User { id, .. } => Some(*id),
+            Actor::User { id, .. } | Actor::Scoped { id, .. } => Some(*id),
             Actor::System | Actor::Anonymous => None,
         }
     }

@@ -1,6 +1,6 @@
 //! The two languages of the interface and of the families' messages.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     Ar,

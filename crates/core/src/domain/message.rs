@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 // Named `MessageChannel` in the TypeScript bindings: `Channel` is Tauri's IPC channel there.
 #[serde(rename = "MessageChannel")]
@@ -50,7 +50,7 @@ impl TryFrom<String> for Channel {
 #[error("unknown channel {0:?} in the database")]
 pub struct UnknownChannel(pub String);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageStatus {
     Scheduled,

@@ -14,6 +14,11 @@ pub enum AuthError {
     AccountDisabled,
     #[error("session expired")]
     SessionExpired,
+    /// An API token that is not ours, was altered, or is for another audience.
+    #[error("token invalid")]
+    TokenInvalid,
+    #[error("token expired")]
+    TokenExpired,
     /// The console was idle too long: the password unlocks it.
     #[error("console locked after inactivity")]
     IdleLocked,
@@ -53,6 +58,8 @@ impl AuthError {
             AuthError::AccountLocked { .. } => "auth.account_locked",
             AuthError::AccountDisabled => "auth.account_disabled",
             AuthError::SessionExpired => "auth.session_expired",
+            AuthError::TokenInvalid => "auth.token_invalid",
+            AuthError::TokenExpired => "auth.token_expired",
             AuthError::IdleLocked => "auth.idle_locked",
             AuthError::NoUsers => "auth.no_users",
             AuthError::FirstAdminExists => "auth.first_admin_exists",

@@ -18,7 +18,7 @@ pub use secret::SecretError;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What crosses IPC and the CLI's JSON: a stable code and its parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 pub struct ErrorPayload {
     pub code: String,
     pub params: BTreeMap<String, String>,
@@ -168,6 +168,13 @@ pub const CODES: &[&str] = &[
     "body.too_long",
     "guardian.not_found",
     "idempotency.invalid",
+    "idempotency.mismatch",
+    "idempotency.in_progress",
+    "feature.not_built",
+    "api.body_too_large",
+    "api.bad_request",
+    "api.rate_limited",
+    "api.not_found",
     "keychain.unavailable",
     "keychain.locked",
     "keychain.no_service",
@@ -237,6 +244,8 @@ pub const CODES: &[&str] = &[
     "auth.account_locked",
     "auth.account_disabled",
     "auth.session_expired",
+    "auth.token_invalid",
+    "auth.token_expired",
     "auth.idle_locked",
     "auth.no_users",
     "auth.first_admin_exists",
@@ -333,6 +342,8 @@ mod tests {
             AuthError::AccountLocked { minutes: 3 }.into(),
             AuthError::AccountDisabled.into(),
             AuthError::SessionExpired.into(),
+            AuthError::TokenInvalid.into(),
+            AuthError::TokenExpired.into(),
             AuthError::IdleLocked.into(),
             AuthError::NoUsers.into(),
             AuthError::FirstAdminExists.into(),

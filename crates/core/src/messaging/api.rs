@@ -29,7 +29,7 @@ pub struct SmsPreview {
     pub remaining: u32,
 }
 
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SendSmsInput {
     pub to: String,
@@ -54,7 +54,7 @@ pub struct MessageFilter {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, Serialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
     pub id: String,
@@ -131,7 +131,7 @@ pub struct AttemptView {
 // ---- Every channel -------------------------------------------------------------------------
 
 /// A message on any channel, from the compose screen or the CLI.
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SendMessageInput {
     pub channel: Channel,
@@ -165,7 +165,7 @@ pub struct SendMessageInput {
     pub body_en: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateFill {
     pub name: String,
@@ -173,7 +173,7 @@ pub struct TemplateFill {
     pub params: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttachmentInput {
     pub filename: String,
@@ -224,7 +224,7 @@ pub struct WindowView {
 }
 
 /// A WhatsApp template as the provider reported it.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, Serialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateView {
     pub provider: String,

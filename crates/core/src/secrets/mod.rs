@@ -120,6 +120,11 @@ impl MemorySecrets {
         Self { inner: Arc::default(), unavailable: Some(error) }
     }
 
+    /// The accounts held (tests look for what was stored, never at it in the clear elsewhere).
+    pub fn accounts(&self) -> Vec<String> {
+        self.map().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+    }
+
     fn map(&self) -> Result<std::sync::MutexGuard<'_, HashMap<String, String>>, SecretError> {
         if let Some(e) = &self.unavailable {
             return Err(e.clone());

@@ -35,7 +35,7 @@ impl std::fmt::Debug for NewUserInput {
     }
 }
 
-#[derive(Clone, Deserialize, specta::Type)]
+#[derive(Clone, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginInput {
     pub username: String,
@@ -75,6 +75,17 @@ pub struct AuthState {
 pub struct IssuedToken {
     pub token: String,
     pub expires_at: DateTime<Utc>,
+}
+
+/// What `POST /api/auth/login` and `/api/auth/refresh` answer.
+#[derive(Debug, Clone, Serialize, specta::Type, utoipa::ToSchema)]
+pub struct ApiTokens {
+    /// A JWT for `Authorization: Bearer …`, valid `expires_in` seconds.
+    pub access_token: String,
+    /// Trade it for a new pair at `/api/auth/refresh`; it works once.
+    pub refresh_token: String,
+    pub token_type: String,
+    pub expires_in: u32,
 }
 
 /// What `wasel.auth().login` returns: the token the host keeps (never shown to the window) and

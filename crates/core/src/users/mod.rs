@@ -4,6 +4,7 @@
 
 mod accounts;
 pub mod api;
+mod bearer;
 mod secrets;
 mod sessions;
 
@@ -12,6 +13,7 @@ use api::UserView;
 use crate::domain::Role;
 use crate::store::queries::users::UserRow;
 
+pub use bearer::{ACCESS_MINUTES, AUDIENCE};
 pub use secrets::token_hash;
 
 impl From<UserRow> for UserView {

@@ -150,7 +150,7 @@ impl Auth<'_> {
     }
 
     /// The session behind a token and its user, if both still stand.
-    async fn live(&self, token: &str) -> Result<(SessionRow, UserRow)> {
+    pub(super) async fn live(&self, token: &str) -> Result<(SessionRow, UserRow)> {
         let session = q::session_by_hash(&self.db, &token_hash(token)).await?.ok_or(AuthError::Required)?;
         if session.ended_at.is_some() {
             return Err(AuthError::Required.into());

@@ -20,7 +20,9 @@ pub struct TemplateInfo {
 }
 
 /// Where a template stands with WhatsApp: only `Approved` ones can be sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, specta::Type)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, specta::Type, utoipa::ToSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum TemplateStatus {
     Approved,

@@ -2,6 +2,7 @@
 
 pub mod channels;
 pub mod guardians;
+pub mod idempotency;
 pub mod messages;
 pub mod outbox;
 pub mod settings;

@@ -181,6 +181,19 @@ pub async fn insert_session(tx: &mut Tx, s: NewSession<'_>) -> Result<()> {
     Ok(())
 }
 
+pub async fn session_by_id(db: &Db, id: Uuid) -> Result<Option<SessionRow>> {
+    const SQL: &str = "SELECT id, user_id, kind, origin, last_active_at, locked_at, expires_at, ended_at \
+                       FROM user_sessions WHERE id = $1";
+    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await?))
+}
+
+/// Why a session ended (`rotated` marks a refresh token that was already used once).
+pub async fn end_reason(db: &Db, id: Uuid) -> Result<Option<String>> {
+    const SQL: &str = "SELECT end_reason FROM user_sessions WHERE id = $1";
+    let row: Option<(Option<String>,)> = on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await?);
+    Ok(row.and_then(|(r,)| r))
+}
+
 pub async fn session_by_hash(db: &Db, token_hash: &str) -> Result<Option<SessionRow>> {
     const SQL: &str = "SELECT id, user_id, kind, origin, last_active_at, locked_at, expires_at, ended_at \
                        FROM user_sessions WHERE token_hash = $1";
