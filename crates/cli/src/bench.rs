@@ -47,7 +47,7 @@ pub struct BenchReport {
     pub build: &'static str,
 }
 
-fn per_s(n: usize, d: Duration) -> f64 {
+pub(crate) fn per_s(n: usize, d: Duration) -> f64 {
     (n as f64 / d.as_secs_f64() * 10.0).round() / 10.0
 }
 
@@ -63,8 +63,8 @@ fn input(i: usize, run: &str) -> SendSmsInput {
     }
 }
 
-struct Target {
-    url: String,
+pub(crate) struct Target {
+    pub(crate) url: String,
     cleanup: Option<(String, String)>,
     _dir: Option<tempfile_dir::TempDir>,
 }
@@ -79,7 +79,7 @@ mod tempfile_dir {
     }
 }
 
-async fn target(opts: &BenchOptions) -> Result<Target> {
+pub(crate) async fn target(opts: &BenchOptions) -> Result<Target> {
     match opts.backend.as_str() {
         "sqlite" => {
             let dir = std::env::temp_dir().join(format!("wasel-bench-{}", Uuid::now_v7().simple()));
@@ -100,7 +100,7 @@ async fn target(opts: &BenchOptions) -> Result<Target> {
     }
 }
 
-async fn drop_target(t: Target) {
+pub(crate) async fn drop_target(t: Target) {
     if let Some((admin, name)) = t.cleanup {
         use sqlx::Connection;
         if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
@@ -111,7 +111,7 @@ async fn drop_target(t: Target) {
     }
 }
 
-async fn open(url: &str, sandbox_url: &str) -> Result<Wasel> {
+pub(crate) async fn open(url: &str, sandbox_url: &str) -> Result<Wasel> {
     let config = WaselConfig {
         database_url: Some(url.to_owned()),
         data_dir: std::env::temp_dir(),
@@ -209,7 +209,7 @@ async fn count_status(db: &Db, status: &str) -> Result<i64> {
     Ok(n)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -349,6 +349,18 @@ async fn run(opts: &BenchOptions, url: &str, sim: &wasel_sim::Simulators) -> Res
 
 #[derive(Subcommand)]
 pub(crate) enum BenchWhat {
+    /// Requests per second and latency of the HTTP API's send-sms (each with an Idempotency-Key),
+    /// many clients at once against the sandbox, with the same sends made in-process as a baseline.
+    Api {
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        #[arg(long, env = "WASEL_BENCH_PG_URL")]
+        database_url: Option<String>,
+    },
     /// Enqueue and dispatch throughput and latency of the outbox, with raw baselines.
     Outbox {
         #[arg(long, default_value = "sqlite")]
@@ -367,9 +379,17 @@ pub(crate) enum BenchWhat {
 }
 
 pub(crate) async fn run_command(what: BenchWhat) -> Result<(), crate::output::Failure> {
-    let BenchWhat::Outbox { backend, messages, workers, latency_messages, database_url } = what;
-    let opts = BenchOptions { backend, postgres_url: database_url, messages, workers, latency_messages };
-    let report = outbox(opts).await.map_err(|e| crate::output::Failure::Core(e, wasel_core::settings::Language::En))?;
-    println!("{}", serde_json::to_string(&report).context("report")?);
+    let core = |e| crate::output::Failure::Core(e, wasel_core::settings::Language::En);
+    let json = match what {
+        BenchWhat::Outbox { backend, messages, workers, latency_messages, database_url } => {
+            let opts = BenchOptions { backend, postgres_url: database_url, messages, workers, latency_messages };
+            serde_json::to_string(&outbox(opts).await.map_err(core)?)
+        }
+        BenchWhat::Api { backend, clients, seconds, database_url } => {
+            let opts = crate::bench_api::ApiBenchOptions { backend, postgres_url: database_url, clients, seconds };
+            serde_json::to_string(&crate::bench_api::api(opts).await.map_err(core)?)
+        }
+    };
+    println!("{}", json.context("report")?);
     Ok(())
 }

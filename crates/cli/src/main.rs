@@ -5,6 +5,8 @@
 mod audit;
 #[cfg(feature = "sandbox")]
 mod bench;
+#[cfg(feature = "sandbox")]
+mod bench_api;
 mod hosting;
 mod messages;
 mod output;
