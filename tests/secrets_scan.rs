@@ -319,6 +319,13 @@ async fn a_full_session_leaves_no_secret_in_the_database_the_logs_the_files_or_t
             }
         }
         assert!(found.is_empty(), "secrets found ({}): {found:#?}", db.name);
+        // The logs also keep no number, address or message text in full.
+        let log = logs.0.lock().unwrap().clone();
+        let log = String::from_utf8_lossy(&log);
+        for private in ["555001234", "family@example.com", "موعدكم غدًا الساعة التاسعة"] {
+            let lines: Vec<&str> = log.lines().filter(|l| l.contains(private)).take(3).collect();
+            assert!(lines.is_empty(), "{private} in the logs ({}): {lines:#?}", db.name);
+        }
         eprintln!("{}: {} secrets, {} places, 0 found", db.name, needles.len(), haystacks.len());
     }
 }
