@@ -8,6 +8,7 @@ mod bench;
 #[cfg(feature = "sandbox")]
 mod bench_api;
 mod hosting;
+mod keys;
 mod messages;
 mod output;
 mod providers;
@@ -104,6 +105,11 @@ enum Command {
         #[command(subcommand)]
         action: users::UsersAction,
     },
+    /// The data keys that seal national ids and other sensitive fields: status, rotation.
+    Keys {
+        #[command(subcommand)]
+        action: keys::KeysAction,
+    },
     /// The audit trail: verify its hash chain, list, export CSV.
     Audit {
         #[command(subcommand)]
@@ -171,6 +177,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Migrate => hosting::migrate().await,
         Command::Users { action } => users::run(action, lang).await,
         Command::Audit { action } => audit::run(action, lang).await,
+        Command::Keys { action } => keys::run(action, lang).await,
         #[cfg(feature = "sandbox")]
         Command::Bench { what } => bench::run_command(what).await,
     }

@@ -3,7 +3,8 @@
 //! `WASEL_FAULT_RATE` (0..1, default 1) makes it happen only sometimes.
 //!
 //! Points: `before_http` (claimed, provider not called), `after_response` (the provider took
-//! the message, nothing recorded), `mid_commit` (the completion statements ran, the commit did not).
+//! the message, nothing recorded), `mid_commit` (the completion statements ran, the commit did not),
+//! `keys.rotate.after_batch` (a batch of values re-sealed and committed, the rest not yet).
 
 #[cfg(debug_assertions)]
 pub fn hit(name: &str) {

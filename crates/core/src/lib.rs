@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod faults;
 pub mod i18n;
+pub mod identity;
 pub mod messaging;
 pub mod outbox;
 pub mod ports;

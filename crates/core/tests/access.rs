@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Feature handles whose operations need a caller (`feature!` in `context/mod.rs`).
 const HANDLES: &[&str] =
-    &["Messaging", "ProviderSettings", "Settings", "SandboxInbox", "Users", "AuditTrail", "Requests"];
+    &["Messaging", "ProviderSettings", "Settings", "SandboxInbox", "Users", "AuditTrail", "Requests", "Identity"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {

@@ -124,6 +124,7 @@ feature!(
     AuditTrail, audit_trail
 );
 feature!(/** The HTTP API's repeated requests (`Idempotency-Key`). */ Requests, requests);
+feature!(/** National ids and iqama numbers, sealed at rest, and the data keys. */ Identity, identity);
 
 /// Signing in, before there is a caller (first admin, sign-in, sessions): `wasel.auth().login(…)`.
 pub struct Auth<'a>(&'a Wasel);

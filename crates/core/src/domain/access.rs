@@ -114,6 +114,12 @@ operations! {
     UseSandbox = "sandbox.use" => [Reception, Admin];
     /// List users; create, disable, reset passwords and assign roles.
     ManageUsers = "user.manage" => [Admin];
+    /// Read a beneficiary's national id or iqama number (sealed at rest).
+    ViewIdentity = "contact.identity_view" => [Reception, Clinician, Admin];
+    /// Set or clear a beneficiary's national id or iqama number.
+    EditIdentity = "contact.identity_edit" => [Reception, Admin];
+    /// See the data keys and rotate them (re-seal every sensitive value with a new key).
+    RotateKeys = "keys.rotate" => [Admin];
     /// Read the audit trail.
     ViewAudit = "audit.view" => [Admin, Auditor];
     /// Export the audit trail as CSV.

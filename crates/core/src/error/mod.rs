@@ -262,6 +262,9 @@ pub const CODES: &[&str] = &[
     "security.idle_lock_invalid",
     "security.lockout_invalid",
     "audit.filter_invalid",
+    "national_id.invalid",
+    "keys.missing",
+    "keys.broken_value",
 ];
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! The keychain is blocking (D-Bus on Linux): call it from `spawn_blocking`.
 
 mod files;
+pub mod sealed;
 
 pub use files::CredentialsDir;
 

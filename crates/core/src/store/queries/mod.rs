@@ -5,5 +5,6 @@ pub mod guardians;
 pub mod idempotency;
 pub mod messages;
 pub mod outbox;
+pub mod sealed;
 pub mod settings;
 pub mod users;
