@@ -22,8 +22,15 @@ fn any_json() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(|n| json!(n)),
         any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
         "\\PC{0,40}".prop_map(Value::String),
-        prop_oneof![Just("0555001234"), Just("+966555001234"), Just("٠٥٥٥٠٠١٢٣٤"), Just("family@example.com"), Just("2026-12-05T09:00:00Z"), Just("")]
-            .prop_map(|s| Value::String(s.into())),
+        prop_oneof![
+            Just("0555001234"),
+            Just("+966555001234"),
+            Just("٠٥٥٥٠٠١٢٣٤"),
+            Just("family@example.com"),
+            Just("2026-12-05T09:00:00Z"),
+            Just("")
+        ]
+        .prop_map(|s| Value::String(s.into())),
     ];
     leaf.prop_recursive(3, 24, 6, |inner| {
         prop_oneof![
@@ -74,9 +81,14 @@ fn no_request_body_or_header_makes_the_api_fail_or_answer_outside_its_error_shap
     let (url, token) = rt.block_on(async {
         let wasel = Arc::new(open(&db).await);
         sign_in_as(&wasel, "erp", &[Role::Admin]).await;
-        let url = wasel_server::serve(wasel, "127.0.0.1:0", "https://hub.example.com", RateLimit { per_second: 100_000, burst: 100_000 })
-            .await
-            .unwrap();
+        let url = wasel_server::serve(
+            wasel,
+            "127.0.0.1:0",
+            "https://hub.example.com",
+            RateLimit { per_second: 100_000, burst: 100_000 },
+        )
+        .await
+        .unwrap();
         let tokens: Value = reqwest::Client::new()
             .post(format!("{url}/api/auth/login"))
             .json(&json!({ "username": "erp", "password": TEST_PASSWORD }))
@@ -93,7 +105,13 @@ fn no_request_body_or_header_makes_the_api_fail_or_answer_outside_its_error_shap
     let by_status = std::cell::RefCell::new(std::collections::BTreeMap::<u16, u32>::new());
     for &(method, route) in ROUTES.iter().filter(|(m, _)| *m == "post") {
         let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
-        let strategy = (any_body(), any::<bool>(), prop::option::of("\\PC{0,30}"), prop::option::of("[a-z-]{0,12}"), "[a-zA-Z0-9%.-]{1,20}");
+        let strategy = (
+            any_body(),
+            any::<bool>(),
+            prop::option::of("\\PC{0,30}"),
+            prop::option::of("[a-z-]{0,12}"),
+            "[a-zA-Z0-9%.-]{1,20}",
+        );
         let result = runner.run(&strategy, |(body, authorised, idempotency, lang, id)| {
             let path = route.replace("{id}", &id);
             let mut req = http.request(method.to_uppercase().parse().unwrap(), format!("{url}{path}"));
@@ -118,8 +136,12 @@ fn no_request_body_or_header_makes_the_api_fail_or_answer_outside_its_error_shap
             *by_status.borrow_mut().entry(status).or_default() += 1;
             prop_assert!(status < 500 || status == 501, "{method} {path}: {status} {text}");
             if status >= 400 && status != 404 || status == 404 && !text.is_empty() {
-                let v: Value = serde_json::from_str(&text).map_err(|e| TestCaseError::fail(format!("{path}: not JSON ({e}): {text}")))?;
-                prop_assert!(v["code"].is_string() && v["message"].is_string() && v["params"].is_object(), "{path}: {text}");
+                let v: Value = serde_json::from_str(&text)
+                    .map_err(|e| TestCaseError::fail(format!("{path}: not JSON ({e}): {text}")))?;
+                prop_assert!(
+                    v["code"].is_string() && v["message"].is_string() && v["params"].is_object(),
+                    "{path}: {text}"
+                );
             }
             Ok(())
         });

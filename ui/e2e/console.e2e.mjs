@@ -1,5 +1,6 @@
 // @ts-check
-// Drives the real desktop window through tauri-driver (WebDriver): Arabic first, a send that fails
+// Drives the real desktop window through tauri-driver (WebDriver): signing in (the first
+// administrator on a new installation), Arabic first, a send that fails
 // and keeps the draft, a send that is delivered by the simulator, a message scheduled an hour ahead
 // and cancelled from its details, one message on every channel (SMS, a WhatsApp template, an email
 // with a PDF, a push to a seeded guardian, a voice call) seen arriving in the sandbox inbox,
@@ -23,12 +24,20 @@ const APP_BIN = process.env.WASEL_APP_BIN;
 const BROWSER_URL = process.env.WASEL_E2E_BROWSER_URL;
 const SHOTS = path.resolve(process.env.WASEL_SCREENSHOTS || "../target/screenshots");
 const ARABIC = /[\u0600-\u06FF]/;
-const SCREENS = /** @type {const} */ (["compose", "messages", "attention", "inbox", "settings"]);
+const SCREENS = /** @type {const} */ (["compose", "messages", "attention", "inbox", "settings", "users", "audit"]);
+/** Created as the first administrator on a new installation, or signed in with on a used one. */
+const E2E_USER = process.env.WASEL_E2E_USER || "e2e.admin";
+const E2E_PASSWORD = process.env.WASEL_E2E_PASSWORD || "Blue-Harbour-47";
 const BODY = "تذكير: موعد جلسة العلاج الطبيعي غدًا الساعة 9:30 صباحًا.";
 const SCHEDULED_BODY = "تذكير: اجتماع أولياء الأمور اليوم بعد ساعة في قاعة المركز.";
 const CHANNELS = /** @type {const} */ (["sms", "whatsapp", "email", "push", "voice"]);
 /** A number the simulators deliver to (the voice simulator answers it too). */
 const SANDBOX_NUMBER = "0555001234";
+/** Colleagues the administrator adds: username, display name, role. */
+const STAFF = /** @type {const} */ ([
+  ["huda.desk", "هدى الاستقبال", "reception"],
+  ["sara.audit", "سارة التدقيق", "auditor"],
+]);
 
 /** @type {WebdriverIO.Browser} */
 let browser;
@@ -111,7 +120,9 @@ async function open(screen) {
     messages: ['[data-testid="messages-table"], [data-testid="messages-empty"]'],
     attention: ['[data-testid="attention-table"], [data-testid="attention-empty"]'],
     inbox: ['[data-testid="sandbox-inbox"]'],
-    settings: ['[data-testid="outbox-max-attempts"]'],
+    settings: ['[data-testid="outbox-max-attempts"]', '[data-testid="security-idle"]'],
+    users: ['[data-testid="users-table"]'],
+    audit: ['[data-testid="audit-table"], [data-testid="audit-empty"]'],
   }[screen];
   for (const marker of markers) {
     await browser.$(marker).waitForExist({ timeout: 15_000, timeoutMsg: `the ${screen} screen did not open` });
@@ -184,6 +195,30 @@ async function clickSettled(id) {
   await browser.pause(300);
   await button.click();
   return button;
+}
+
+/**
+ * The text of every element with this test id.
+ * @param {string} id
+ */
+async function rowsText(id) {
+  const rows = await browser.$$(`[data-testid="${id}"]`);
+  const texts = [];
+  for (const r of rows) texts.push(await r.getText());
+  return texts;
+}
+
+/**
+ * Signs out and signs in as `username` (every test user has the same password).
+ * @param {string} username
+ */
+async function signOutAndIn(username) {
+  await (await byTestId("sign-out")).click();
+  await (await byTestId("signin-form")).waitForDisplayed({ timeout: 15_000, timeoutMsg: "signing out did not show the sign-in page" });
+  await replaceText("signin-username", username);
+  await replaceText("signin-password", E2E_PASSWORD);
+  await (await byTestId("signin-submit")).click();
+  await (await byTestId("app-shell")).waitForExist({ timeout: 30_000, timeoutMsg: `${username} could not sign in` });
 }
 
 /**
@@ -331,6 +366,30 @@ describe("Wasel console (desktop window)", () => {
 
   after(async () => {
     await browser?.deleteSession().catch(() => undefined);
+  });
+
+  it("signs in, creating the first administrator on a new installation", async () => {
+    const first = await byTestId("first-admin-form");
+    const signIn = await byTestId("signin-form");
+    const shell = await byTestId("app-shell");
+    await browser.waitUntil(async () => (await first.isExisting()) || (await signIn.isExisting()) || (await shell.isExisting()), {
+      timeout: 60_000,
+      timeoutMsg: "neither the sign-in page nor the app appeared",
+    });
+    if (await first.isExisting()) {
+      await replaceText("first-admin-username", E2E_USER);
+      await replaceText("first-admin-display-name", "مدير الاختبار");
+      await replaceText("first-admin-password", E2E_PASSWORD);
+      await replaceText("first-admin-confirm", E2E_PASSWORD);
+      await screenshot("first-admin");
+      await (await byTestId("first-admin-submit")).click();
+    } else if (await signIn.isExisting()) {
+      await replaceText("signin-username", E2E_USER);
+      await replaceText("signin-password", E2E_PASSWORD);
+      await screenshot("signin");
+      await (await byTestId("signin-submit")).click();
+    }
+    await shell.waitForExist({ timeout: 30_000, timeoutMsg: "signing in did not open the app" });
   });
 
   it("opens in Arabic, right to left", async () => {
@@ -627,5 +686,67 @@ describe("Wasel console (desktop window)", () => {
     await browser.waitUntil(async () => (await textOf(await byTestId("nav-messages"))) === "الرسائل");
     // The choice is saved by the backend asynchronously; give the IPC call a moment to land.
     await browser.pause(500);
+  });
+
+  it("creates a reception user and an auditor on the Users screen", async () => {
+    await open("users");
+    for (const [name, display, role] of STAFF) {
+      await (await byTestId("users-new")).click();
+      await (await byTestId("new-user-form")).waitForDisplayed({ timeout: 15_000 });
+      await replaceText("new-user-username", name);
+      await replaceText("new-user-display-name", display);
+      await replaceText("new-user-password", E2E_PASSWORD);
+      await jsClick(`[data-testid="role-${role}"]`);
+      await (await byTestId("new-user-submit")).click();
+      await browser.waitUntil(async () => (await rowsText("user-row")).some((t) => t.includes(name)), {
+        timeoutMsg: `${name} did not appear in the users table`,
+      });
+    }
+    await screenshot("ar-users-created");
+  });
+
+  it("a reception user signs in and cannot open Users or Audit", async () => {
+    await signOutAndIn(STAFF[0][0]);
+    await (await byTestId("nav-compose")).waitForExist({ timeout: 15_000 });
+    assert.equal(await (await byTestId("nav-users")).isExisting(), false, "reception sees Users");
+    assert.equal(await (await byTestId("nav-audit")).isExisting(), false, "reception sees the Audit trail");
+    assert.equal(await (await byTestId("nav-settings")).isExisting(), false, "reception sees Settings");
+    assert.ok((await textOf(await byTestId("signed-in-user"))).includes(STAFF[0][1]), "the header does not name the user");
+    await screenshot("ar-reception-nav");
+  });
+
+  it("an auditor reads the trail and exports it, and cannot send", async () => {
+    await signOutAndIn(STAFF[1][0]);
+    await (await byTestId("nav-audit")).waitForExist({ timeout: 15_000 });
+    assert.equal(await (await byTestId("nav-compose")).isExisting(), false, "an auditor can compose");
+    await open("audit");
+    const actions = await rowsText("audit-row");
+    assert.ok(actions.some((t) => t.includes("user.create")), `the users created are not in the trail: ${actions.slice(0, 3)}`);
+    await (await byTestId("audit-export")).click();
+    const saved = await byTestId("audit-export-saved");
+    await saved.waitForDisplayed({ timeout: 15_000, timeoutMsg: "the export did not say where it was saved" });
+    assert.match(await textOf(saved), /wasel-audit-\d{8}-\d{6}\.csv/);
+    await screenshot("ar-auditor-audit");
+    await open("messages");
+  });
+
+  it("locks after inactivity and keeps what was typed", async () => {
+    await signOutAndIn(E2E_USER);
+    await open("settings");
+    await replaceText("security-idle", "1");
+    await (await byTestId("security-save")).click();
+    await browser.pause(500);
+    // The new idle time applies from the next sign-in.
+    await signOutAndIn(E2E_USER);
+    await open("compose");
+    const draft = "مسودة لم تُرسل بعد: موعد الأربعاء";
+    await replaceText("compose-body", draft);
+    const overlay = await byTestId("lock-overlay");
+    await overlay.waitForDisplayed({ timeout: 100_000, interval: 1_000, timeoutMsg: "the console did not lock after a minute idle" });
+    await screenshot("ar-locked");
+    await replaceText("unlock-password", E2E_PASSWORD);
+    await (await byTestId("unlock-submit")).click();
+    await overlay.waitForDisplayed({ reverse: true, timeout: 15_000, timeoutMsg: "the password did not unlock" });
+    assert.equal(await (await byTestId("compose-body")).getValue(), draft, "the draft was lost while locked");
   });
 });

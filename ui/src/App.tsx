@@ -2,6 +2,7 @@ import { DirectionProvider, MantineProvider } from "@mantine/core";
 import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { I18nextProvider } from "react-i18next";
+import { AuthGate } from "./features/auth/AuthGate";
 import { AppLayout } from "./features/shell/AppLayout";
 import i18n, { currentLanguage, directionOf } from "./i18n";
 import { createQueryClient } from "./lib/queryClient";
@@ -14,7 +15,9 @@ export function App({ client }: { client?: QueryClient }) {
       <QueryClientProvider client={queryClient}>
         <DirectionProvider initialDirection={directionOf(currentLanguage())} detectDirection>
           <MantineProvider theme={theme} defaultColorScheme="light">
-            <AppLayout />
+            <AuthGate>
+              <AppLayout />
+            </AuthGate>
           </MantineProvider>
         </DirectionProvider>
       </QueryClientProvider>

@@ -1,6 +1,7 @@
-//! The UI's in-memory fake backend (`ui/src/ipc/fake/rules.ts`) repeats a few of the core's rules so
-//! that screens can be tested without Rust: phone and email normalisation, SMS segments, which
-//! operator action is allowed from which status, and the outbox settings' checks. This test writes
+//! The UI's in-memory fake backend (`ui/src/ipc/fake/rules.ts`, `access.ts`, `policy.ts`) repeats a
+//! few of the core's rules so that screens can be tested without Rust: phone and email
+//! normalisation, SMS segments, which operator action is allowed from which status, the outbox and
+//! security settings' checks, who may do what, and the username and password policy. This test writes
 //! what the core answers for a list of inputs to `ui/src/ipc/fake/rules.fixtures.json`, and fails
 //! when the committed file differs; a vitest test runs the fake over the same file. So the two
 //! cannot drift apart. `WASEL_UPDATE_FIXTURES=1 cargo test -p wasel-core --test ui_rules` rewrites
@@ -257,6 +258,112 @@ fn outbox() -> Value {
     )
 }
 
+/// Who may do what: every operation and the roles allowed it.
+fn roles() -> Value {
+    use wasel_core::domain::Operation;
+    Value::Object(
+        Operation::ALL
+            .iter()
+            .map(|op| (op.as_str().to_owned(), json!(op.roles().iter().map(|r| r.as_str()).collect::<Vec<_>>())))
+            .collect(),
+    )
+}
+
+/// The password policy: passwords as people pick them, against a username.
+fn passwords() -> Value {
+    use wasel_core::domain::NewPassword;
+    let cases = [
+        ("", "sara"),
+        ("short1", "sara"),
+        ("onlyletterslong", "sara"),
+        ("1234567890123", "sara"),
+        ("aaaaaaaaa1", "sara"),
+        ("aabbaabb11", "sara"),
+        ("Password123", "sara"),
+        ("WELCOME123", "sara"),
+        ("sara-2026-desk", "Sara"),
+        ("my-SARA-pass-1", " sara "),
+        ("ab-2026-desk-x", "ab"),
+        ("Blue-Harbour-47", "sara"),
+        ("حديقة-الورد-٢٠٢٦", "sara"),
+        ("حديقة الورد ٢٠٢٦", "سارة"),
+        ("سارة-حديقة-٢٠٢٦", "سارة"),
+        ("pass word 12345", "sara"),
+        ("          ", "sara"),
+    ];
+    let long_ok = "a1".repeat(64);
+    let too_long = "a1".repeat(65);
+    let mut out: Vec<Value> = cases
+        .iter()
+        .map(|(p, u)| (p.to_string(), u.to_string()))
+        .chain([(long_ok, "sara".to_owned()), (too_long, "sara".to_owned())])
+        .map(|(p, u)| {
+            let e = NewPassword::parse(&p, &u).err().map(error);
+            json!({ "password": p, "username": u, "error": e })
+        })
+        .collect();
+    out.sort_by_key(|v| v["password"].as_str().map(str::len));
+    Value::Array(out)
+}
+
+fn usernames() -> Value {
+    use wasel_core::domain::password::check_username;
+    let inputs = [
+        "sara",
+        " sara.a ",
+        "Sara_A-1",
+        "ab",
+        "abc",
+        "a b",
+        "سارة",
+        "سارة_١",
+        "name@desk",
+        "",
+        &"x".repeat(41),
+        &"x".repeat(40),
+    ];
+    Value::Array(
+        inputs
+            .iter()
+            .map(|input| match check_username(input) {
+                Ok(n) => json!({ "input": input, "name": n, "error": null }),
+                Err(e) => json!({ "input": input, "name": null, "error": error(e) }),
+            })
+            .collect(),
+    )
+}
+
+fn security() -> Value {
+    use wasel_core::domain::SecuritySettings;
+    let cases = [
+        (10, 5, 15, 12),
+        (1, 3, 1, 1),
+        (240, 20, 1440, 24),
+        (0, 5, 15, 12),
+        (241, 5, 15, 12),
+        (10, 2, 15, 12),
+        (10, 21, 15, 12),
+        (10, 5, 0, 12),
+        (10, 5, 1441, 12),
+        (10, 5, 15, 0),
+        (10, 5, 15, 25),
+    ];
+    Value::Array(
+        cases
+            .iter()
+            .map(|(idle, max, lockout, hours)| {
+                let s = SecuritySettings {
+                    idle_lock_minutes: *idle,
+                    max_failed_logins: *max,
+                    lockout_minutes: *lockout,
+                    session_hours: *hours,
+                };
+                json!({ "input": serde_json::to_value(s).unwrap(), "error": s.check().err().map(error) })
+            })
+            .collect(),
+    )
+}
+
 #[test]
 fn the_fake_backends_rules_are_the_cores() {
     let fresh = json!({
@@ -266,6 +373,10 @@ fn the_fake_backends_rules_are_the_cores() {
         "emails": emails(),
         "actions": actions(),
         "outbox": outbox(),
+        "roles": roles(),
+        "passwords": passwords(),
+        "usernames": usernames(),
+        "security": security(),
     });
     let text = serde_json::to_string_pretty(&fresh).unwrap() + "\n";
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURES);

@@ -51,7 +51,11 @@ export const commands = {
 	resetUserPassword: (id: string, password: string) => typedError<UserView, ErrorPayload>(__TAURI_INVOKE("reset_user_password", { id, password })),
 	changeOwnPassword: (current: string, password: string) => typedError<null, ErrorPayload>(__TAURI_INVOKE("change_own_password", { current, password })),
 	auditEntries: (filter: AuditFilterInput) => typedError<AuditEntryView[], ErrorPayload>(__TAURI_INVOKE("audit_entries", { filter })),
-	exportAuditCsv: (filter: AuditFilterInput) => typedError<string, ErrorPayload>(__TAURI_INVOKE("export_audit_csv", { filter })),
+	/**
+	 *  Writes the export to the user's Downloads folder (the webview has no download manager) as
+	 *  `wasel-audit-<UTC time>.csv`, readable by the user only, and says where.
+	 */
+	exportAuditCsv: (filter: AuditFilterInput) => typedError<SavedExport, ErrorPayload>(__TAURI_INVOKE("export_audit_csv", { filter })),
 	verifyAudit: () => typedError<AuditVerification, ErrorPayload>(__TAURI_INVOKE("verify_audit")),
 };
 
@@ -334,6 +338,12 @@ export type Operation =
 "sandbox.use" | 
 /**  List users; create, disable, reset passwords and assign roles. */
 "user.manage" | 
+/**  Read a beneficiary's national id or iqama number (sealed at rest). */
+"contact.identity_view" | 
+/**  Set or clear a beneficiary's national id or iqama number. */
+"contact.identity_edit" | 
+/**  See the data keys and rotate them (re-seal every sensitive value with a new key). */
+"keys.rotate" | 
 /**  Read the audit trail. */
 "audit.view" | 
 /**  Export the audit trail as CSV. */
@@ -412,6 +422,12 @@ export type ProviderView = {
 
 /**  What a person does at the centre, as the console knows it. A user may hold several. */
 export type Role = "reception" | "clinician" | "admin" | "auditor";
+
+/**  Where an export was saved. */
+export type SavedExport = {
+	path: string,
+	bytes: number,
+};
 
 export type SecuritySettings = {
 	/**  Minutes without a keystroke or click before the console asks for the password again. */

@@ -6,24 +6,35 @@ import {
   commands,
   type AppStatus,
   type AttemptView,
+  type AuditEntryView,
+  type AuditFilterInput,
+  type AuditVerification,
+  type AuthState,
   type DeviceView,
   type ErrorPayload,
   type GuardianView,
   type InboundInput,
   type InboxItem,
   type Language,
+  type LoginInput,
   type MessageChannel,
   type MessageEventView,
   type MessageFilter,
   type MessagePreview,
   type MessageView,
+  type NewUserInput,
   type OperatorAction,
   type OutboxSettings,
   type ProviderCheckView,
   type ProviderInput,
   type ProviderView,
+  type Role,
+  type SecuritySettings,
+  type SavedExport,
   type SendMessageInput,
+  type SessionView,
   type TemplateView,
+  type UserView,
 } from "./bindings";
 
 export type * from "./bindings";
@@ -109,6 +120,31 @@ export const ipc = {
   outboxSettings: (): Promise<OutboxSettings> => unwrap(() => commands.outboxSettings()),
   saveOutboxSettings: (input: OutboxSettings): Promise<OutboxSettings> =>
     unwrap(() => commands.saveOutboxSettings(input)),
+  securitySettings: (): Promise<SecuritySettings> => unwrap(() => commands.securitySettings()),
+  saveSecuritySettings: (input: SecuritySettings): Promise<SecuritySettings> =>
+    unwrap(() => commands.saveSecuritySettings(input)),
+  // Signing in. The session token stays in the Rust host; the window only sees the session's view.
+  authState: (): Promise<AuthState> => unwrap(() => commands.authState()),
+  createFirstAdmin: (input: NewUserInput): Promise<SessionView> => unwrap(() => commands.createFirstAdmin(input)),
+  login: (input: LoginInput): Promise<SessionView> => unwrap(() => commands.login(input)),
+  logout: (): Promise<null> => unwrap(() => commands.logout()),
+  /** A person typed or clicked (never a background refresh): the idle clock starts again. */
+  consoleActivity: (): Promise<null> => unwrap(() => commands.consoleActivity()),
+  lockConsole: (): Promise<null> => unwrap(() => commands.lockConsole()),
+  unlockConsole: (password: string): Promise<SessionView> => unwrap(() => commands.unlockConsole(password)),
+  changeOwnPassword: (current: string, password: string): Promise<null> =>
+    unwrap(() => commands.changeOwnPassword(current, password)),
+  listUsers: (): Promise<UserView[]> => unwrap(() => commands.listUsers()),
+  createUser: (input: NewUserInput): Promise<UserView> => unwrap(() => commands.createUser(input)),
+  setUserRoles: (id: string, roles: Role[]): Promise<UserView> => unwrap(() => commands.setUserRoles(id, roles)),
+  setUserDisabled: (id: string, disabled: boolean): Promise<UserView> =>
+    unwrap(() => commands.setUserDisabled(id, disabled)),
+  resetUserPassword: (id: string, password: string): Promise<UserView> =>
+    unwrap(() => commands.resetUserPassword(id, password)),
+  auditEntries: (filter: AuditFilterInput): Promise<AuditEntryView[]> => unwrap(() => commands.auditEntries(filter)),
+  /** Saved by the host in the Downloads folder; the answer says where. */
+  exportAuditCsv: (filter: AuditFilterInput): Promise<SavedExport> => unwrap(() => commands.exportAuditCsv(filter)),
+  verifyAudit: (): Promise<AuditVerification> => unwrap(() => commands.verifyAudit()),
 };
 
 /** Query keys in one place so invalidation matches what the hooks cache. */
@@ -128,6 +164,11 @@ export const queryKeys = {
   templates: ["whatsapp-templates"] as const,
   devices: (guardianId: string) => ["guardian-devices", guardianId] as const,
   providers: ["providers"] as const,
+  securitySettings: ["security-settings"] as const,
+  authState: ["auth-state"] as const,
+  users: ["users"] as const,
+  auditRoot: ["audit"] as const,
+  audit: (filter: AuditFilterInput) => ["audit", "list", filter] as const,
 };
 
 export const MESSAGES_CHANGED_EVENT = "messages-changed";

@@ -14,7 +14,7 @@ export function translateError(t: TFunction, i18n: I18n, error: ErrorPayload | u
     (lng) => typeof i18n.getResource(lng, "translation", key) === "string",
   );
   if (!known) return t("errors.unknown", { code: payload.code });
-  return t(key, translatedParams(t, i18n, payload.params));
+  return t(key, translatedParams(t, i18n, payload.code, payload.params));
 }
 
 /** Parameters that name a message status (`sent`, `unknown`) are shown as the status's own word. */
@@ -22,12 +22,15 @@ const STATUS_PARAMS = new Set(["status", "from", "to"]);
 
 /**
  * Parameter values that are words of ours get translated: a message status, a WhatsApp template's
- * approval status (`pending`), a provider's field key (`auth_token` → "Auth token").
+ * approval status (`pending`), a form's field (`errorFields.audit.from` → "From date") or a
+ * provider's field key (`auth_token` → "Auth token").
  */
-function translatedParams(t: TFunction, i18n: I18n, params: ErrorPayload["params"]): Record<string, string> {
+function translatedParams(t: TFunction, i18n: I18n, code: string, params: ErrorPayload["params"]): Record<string, string> {
   const out: Record<string, string> = {};
+  const group = code.split(".")[0];
   for (const [name, value] of Object.entries(params ?? {})) {
-    if (STATUS_PARAMS.has(name) && i18n.exists(`status.${value}`)) out[name] = t(`status.${value}`);
+    if (name === "field" && i18n.exists(`errorFields.${group}.${value}`)) out[name] = t(`errorFields.${group}.${value}`);
+    else if (STATUS_PARAMS.has(name) && i18n.exists(`status.${value}`)) out[name] = t(`status.${value}`);
     else if (name === "status" && i18n.exists(`templateStatus.${value}`)) out[name] = t(`templateStatus.${value}`);
     else if (name === "field" && i18n.exists(`providerFields.${value}.label`)) out[name] = t(`providerFields.${value}.label`);
     else out[name] = value;
@@ -53,4 +56,9 @@ export function errorField(error: ErrorPayload | null | undefined): string | nul
   if (!error) return null;
   const dot = error.code.indexOf(".");
   return dot > 0 ? error.code.slice(0, dot) : null;
+}
+
+/** The form field an error names in its `field` parameter (`password`, `idle_lock_minutes`, …). */
+export function paramField(error: ErrorPayload | null | undefined): string | null {
+  return error?.params?.field ?? null;
 }

@@ -263,6 +263,7 @@ pub const CODES: &[&str] = &[
     "security.lockout_invalid",
     "audit.filter_invalid",
     "national_id.invalid",
+    "export.save_failed",
     "keys.missing",
     "keys.broken_value",
 ];

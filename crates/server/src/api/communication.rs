@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -162,15 +162,23 @@ pub struct MessagesQuery {
     /// sms, whatsapp, email, push, voice
     channel: Option<String>,
     provider: Option<String>,
-    /// At most 500 (default 50).
+    /// 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/api/communication/messages", tag = "communication", params(MessagesQuery),
     responses((status = 200, body = Vec<MessageView>), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
-pub async fn messages(s: Signed, Query(q): Query<MessagesQuery>) -> Result<Json<Vec<MessageView>>, ApiError> {
+pub async fn messages(
+    s: Signed,
+    q: Result<Query<MessagesQuery>, QueryRejection>,
+) -> Result<Json<Vec<MessageView>>, ApiError> {
     let bad =
         |field: &str| ApiError::new(wasel_core::ErrorPayload::new("api.bad_request").with("detail", field), s.lang);
+    let Query(q) = q.map_err(|e| bad(&e.body_text()))?;
+    if q.limit.is_some_and(|l| !(1..=500).contains(&l)) {
+        return Err(bad("limit: 1 to 500"));
+    }
     let status = match q.status.as_deref() {
         Some(v) => Some(MessageStatus::parse(v).ok_or_else(|| bad("status"))?),
         None => None,
@@ -179,7 +187,7 @@ pub async fn messages(s: Signed, Query(q): Query<MessagesQuery>) -> Result<Json<
         Some(v) => Some(Channel::parse(v).ok_or_else(|| bad("channel"))?),
         None => None,
     };
-    let filter = MessageFilter { status, channel, provider: q.provider, limit: Some(q.limit.unwrap_or(50).min(500)) };
+    let filter = MessageFilter { status, channel, provider: q.provider, limit: Some(q.limit.unwrap_or(50)) };
     Ok(Json(s.wasel.messaging(&s.caller).list_messages(filter).await.map_err(|e| ApiError::core(e, s.lang))?))
 }
 

@@ -72,7 +72,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         integration::dashboard, integration::sync_logs,
     ),
     components(schemas(ApiErrorBody)),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &CommonAnswers),
 )]
 pub struct ApiDoc;
 
@@ -84,6 +84,34 @@ impl utoipa::Modify for BearerScheme {
         let components = openapi.components.get_or_insert_with(Default::default);
         let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build();
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The answers any operation can give, added to each one: an unreadable body (400), no or a bad
+/// token (401), a role or scope that does not allow it (403), a body too large (413), a bad
+/// `Idempotency-Key` or input (422), too many requests (429) — all in the one error shape.
+struct CommonAnswers;
+
+impl utoipa::Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let common = [
+            ("400", "the request could not be read (`api.bad_request`)"),
+            ("401", "no token, or one that is expired, forged or revoked (`auth.*`)"),
+            ("403", "the caller's roles or the token's scope do not allow it (`auth.forbidden`)"),
+            ("413", "the body is larger than 8 MiB (`api.body_too_large`)"),
+            ("422", "the input is not valid; `code` says why"),
+            ("429", "too many requests from this client (`api.rate_limited`, with `Retry-After`)"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                for (status, why) in common {
+                    let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("ApiErrorBody"))).build();
+                    let answer = ResponseBuilder::new().description(why).content("application/json", body).build();
+                    op.responses.responses.entry(status.to_owned()).or_insert(RefOr::T(answer));
+                }
+            }
+        }
     }
 }
 

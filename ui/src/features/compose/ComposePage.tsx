@@ -33,6 +33,7 @@ import { useErrorText } from "../../lib/errors";
 import { formatDateTime } from "../../lib/format";
 import { navigate } from "../../lib/route";
 import { zonedInputToUtc } from "../../lib/zonedTime";
+import { useCan } from "../auth/session";
 import { ProviderName } from "../messages/ProviderName";
 import { useAppStatus } from "../shell/useAppStatus";
 import { EmailFields, PushFields, VoiceFields } from "./ChannelFields";
@@ -63,6 +64,7 @@ export function ComposePage() {
   const errorText = useErrorText();
   const client = useQueryClient();
   const status = useAppStatus();
+  const can = useCan();
 
   const [channel, setChannel] = useState<MessageChannel>("sms");
   const [drafts, setDrafts] = useState<Drafts>(emptyDrafts);
@@ -134,7 +136,7 @@ export function ComposePage() {
   });
 
   const submit = () => {
-    if (send.isPending) return;
+    if (send.isPending || !can("message.send")) return;
     setAttempted(true);
     setSendError(null);
     setSent(null);
@@ -338,18 +340,21 @@ export function ComposePage() {
                     {errorText(generalError)}
                   </Alert>
                 )}
-                <Group justify="flex-end">
-                  <Button
-                    type="submit"
-                    size="md"
-                    miw="9rem"
-                    loading={send.isPending}
-                    disabled={send.isPending}
-                    data-testid="compose-send"
-                  >
-                    {sendAtUtc ? t("compose.schedule.submit") : t(`compose.send_${channel}`)}
-                  </Button>
-                </Group>
+                {/* Previewing needs message.compose; sending, message.send (the core checks both). */}
+                {can("message.send") && (
+                  <Group justify="flex-end">
+                    <Button
+                      type="submit"
+                      size="md"
+                      miw="9rem"
+                      loading={send.isPending}
+                      disabled={send.isPending}
+                      data-testid="compose-send"
+                    >
+                      {sendAtUtc ? t("compose.schedule.submit") : t(`compose.send_${channel}`)}
+                    </Button>
+                  </Group>
+                )}
               </Stack>
             </form>
           </Paper>

@@ -6,6 +6,7 @@ import { currentLanguage } from "../../i18n";
 import type { MessagePreview, TemplateStatus, TemplateView } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
 import { formatDateTime } from "../../lib/format";
+import { useCan } from "../auth/session";
 import { FREE_TEXT, renderPlaceholders, templateKey, usableTemplates, type Draft } from "./draft";
 import { useRefreshTemplates, useSimulateReply, useTemplates } from "./queries";
 import classes from "./ComposePage.module.css";
@@ -174,6 +175,7 @@ function WindowState({ preview, sandbox, freeText }: { preview: MessagePreview |
   const { t } = useTranslation();
   const errorText = useErrorText();
   const reply = useSimulateReply();
+  const can = useCan();
   const state = preview?.window ?? null;
   const number = preview?.normalized ?? null;
 
@@ -206,7 +208,7 @@ function WindowState({ preview, sandbox, freeText }: { preview: MessagePreview |
                 : t("compose.whatsapp.windowClosedHint")}
           </Text>
         </Stack>
-        {sandbox && (
+        {sandbox && can("sandbox.use") && (
           <Button
             size="xs"
             variant="light"

@@ -20,6 +20,7 @@ import { currentLanguage } from "../../i18n";
 import type { InboxItem, MessageChannel } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
 import { formatBytes, formatDateTime, formatNumber } from "../../lib/format";
+import { useCan } from "../auth/session";
 import { ProviderName } from "../messages/ProviderName";
 import { CALL_OUTCOME_COLOR, isCallOutcome } from "../messages/status";
 import { useAppStatus } from "../shell/useAppStatus";
@@ -37,6 +38,7 @@ export function InboxPage() {
   const [channel, setChannel] = useState<MessageChannel | null>(null);
   const inbox = useSandboxInbox(channel);
   const clear = useClearInbox();
+  const can = useCan();
   const items = inbox.data ?? [];
   const off = status.data !== undefined && status.data.sandboxUrl === null;
 
@@ -46,16 +48,18 @@ export function InboxPage() {
         title={t("inbox.title")}
         subtitle={t("inbox.subtitle")}
         actions={
-          <Button
-            variant="default"
-            color="red"
-            data-testid="inbox-clear"
-            loading={clear.isPending}
-            disabled={items.length === 0 && channel === null}
-            onClick={() => clear.mutate()}
-          >
-            {t("inbox.clear")}
-          </Button>
+          can("sandbox.use") && (
+            <Button
+              variant="default"
+              color="red"
+              data-testid="inbox-clear"
+              loading={clear.isPending}
+              disabled={items.length === 0 && channel === null}
+              onClick={() => clear.mutate()}
+            >
+              {t("inbox.clear")}
+            </Button>
+          )
         }
       />
 
@@ -114,6 +118,7 @@ function InboxEntry({ item }: { item: InboxItem }) {
   const { t } = useTranslation();
   const language = currentLanguage();
   const replyable = item.channel === "sms" || item.channel === "whatsapp";
+  const can = useCan();
   return (
     <Paper
       component="article"
@@ -154,7 +159,7 @@ function InboxEntry({ item }: { item: InboxItem }) {
       {item.channel === "push" && <PushCard item={item} />}
       {item.channel === "voice" && <CallCard item={item} />}
 
-      {replyable && <ReplyAsGuardian item={item} />}
+      {replyable && can("sandbox.use") && <ReplyAsGuardian item={item} />}
     </Paper>
   );
 }

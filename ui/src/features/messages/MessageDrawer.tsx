@@ -7,6 +7,7 @@ import { currentLanguage } from "../../i18n";
 import { toErrorPayload, type ErrorPayload, type MessageView, type OperatorAction } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
 import { formatDateTime, formatHijri, formatNumber } from "../../lib/format";
+import { useCan } from "../auth/session";
 import { ACTION_TEST_ID, actionLabelKey, actionsFor, needsConfirmation, useMessageAction } from "./actions";
 import { AttemptsList } from "./AttemptsList";
 import { ConfirmActionModal } from "./ConfirmActionModal";
@@ -115,7 +116,8 @@ function MessageActions({
 }) {
   const { t } = useTranslation();
   const errorText = useErrorText();
-  const actions = actionsFor(message.status);
+  // Only for those whose role allows acting on messages (the core checks anyway).
+  const actions = useCan()("message.act") ? actionsFor(message.status) : [];
   return (
     <>
       {actions.length > 0 && (

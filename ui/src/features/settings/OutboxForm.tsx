@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { ipc, queryKeys, toErrorPayload, type ErrorPayload, type OutboxSettings } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
 import { quietHoursOf, splitQuietHours } from "../../lib/zonedTime";
+import { useSession } from "../auth/session";
 import classes from "./SettingsPage.module.css";
 
 /** Retries and quiet hours: loads the saved rules, then a form that starts from them. */
@@ -50,6 +51,8 @@ function OutboxForm({ saved }: { saved: OutboxSettings }) {
   const { t } = useTranslation();
   const errorText = useErrorText();
   const client = useQueryClient();
+  // An auditor reads the rules; only settings.manage changes them (the core checks too).
+  const editable = useSession().can("settings.manage");
   const [savedQuietFrom, savedQuietTo] = splitQuietHours(saved.quietHours);
   const [maxAttempts, setMaxAttempts] = useState<number | string>(saved.maxAttempts);
   const [baseSecs, setBaseSecs] = useState<number | string>(saved.backoffBaseSecs);
@@ -93,6 +96,7 @@ function OutboxForm({ saved }: { saved: OutboxSettings }) {
     isAllowed: ({ floatValue }: { floatValue: number | undefined }) => floatValue === undefined || floatValue <= MAX_DIGITS,
     dir: "ltr",
     classNames: { input: classes.ltrInput },
+    readOnly: !editable,
   };
 
   return (
@@ -100,6 +104,7 @@ function OutboxForm({ saved }: { saved: OutboxSettings }) {
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
+        if (!editable) return;
         setError(null);
         setNotice(false);
         save.mutate({
@@ -184,6 +189,7 @@ function OutboxForm({ saved }: { saved: OutboxSettings }) {
                 dir="ltr"
                 classNames={{ input: classes.ltrInput, label: classes.subLabel }}
                 w="8.5rem"
+                readOnly={!editable}
               />
               <TextInput
                 type="time"
@@ -196,8 +202,9 @@ function OutboxForm({ saved }: { saved: OutboxSettings }) {
                 dir="ltr"
                 classNames={{ input: classes.ltrInput, label: classes.subLabel }}
                 w="8.5rem"
+                readOnly={!editable}
               />
-              {(quietFrom || quietTo) && (
+              {editable && (quietFrom || quietTo) && (
                 <Button
                   variant="subtle"
                   color="gray"
@@ -229,11 +236,13 @@ function OutboxForm({ saved }: { saved: OutboxSettings }) {
           </Alert>
         )}
 
-        <Group justify="flex-end">
-          <Button type="submit" data-testid="outbox-save" loading={save.isPending}>
-            {t("settings.outbox.save")}
-          </Button>
-        </Group>
+        {editable && (
+          <Group justify="flex-end">
+            <Button type="submit" data-testid="outbox-save" loading={save.isPending}>
+              {t("settings.outbox.save")}
+            </Button>
+          </Group>
+        )}
       </Stack>
     </form>
   );

@@ -29,6 +29,7 @@ import { useErrorText } from "../../lib/errors";
 import { formatNumber, formatRiyals } from "../../lib/format";
 import { ProviderName } from "../messages/ProviderName";
 import { useClearProvider, useFailoverOrder, useProviders, useSaveProvider, useSendProviderTest, useTestProvider } from "./queries";
+import { useSession } from "../auth/session";
 import classes from "./SettingsPage.module.css";
 
 const CIRCUIT_COLOR: Record<string, MantineColor> = { closed: "teal", open: "red", halfOpen: "yellow" };
@@ -130,6 +131,9 @@ function ProviderCard({
   const [check, setCheck] = useState<Check>(null);
   const test = useTestProvider();
   const name = t(`providers.${p.id}`, { defaultValue: p.id });
+  // Courtesy only (the core refuses anyway): an auditor sees the providers, changes and tests none.
+  const { can } = useSession();
+  const manage = can("provider.manage");
 
   return (
     <div className={classes.provider} data-testid="provider-card" data-provider={p.id} data-position={p.position}>
@@ -175,6 +179,7 @@ function ProviderCard({
             </Text>
           </Stack>
         </Group>
+        {manage && (
         <Group gap={4} wrap="nowrap">
           <ActionIcon
             variant="default"
@@ -197,30 +202,35 @@ function ProviderCard({
             <ArrowIcon />
           </ActionIcon>
         </Group>
+        )}
       </Group>
 
       <Group gap="xs" mt="sm">
-        <Button
-          size="xs"
-          variant={open ? "light" : "default"}
-          onClick={() => setOpen((o) => !o)}
-          aria-expanded={open}
-          data-testid="provider-edit"
-        >
-          {t("settings.providers.edit")}
-        </Button>
-        <Button
-          size="xs"
-          variant="default"
-          loading={test.isPending}
-          data-testid="provider-test"
-          onClick={() => {
-            setCheck(null);
-            test.mutate(p.id, { onSuccess: (view) => setCheck({ kind: "test", view }) });
-          }}
-        >
-          {t("settings.providers.test")}
-        </Button>
+        {manage && (
+          <Button
+            size="xs"
+            variant={open ? "light" : "default"}
+            onClick={() => setOpen((o) => !o)}
+            aria-expanded={open}
+            data-testid="provider-edit"
+          >
+            {t("settings.providers.edit")}
+          </Button>
+        )}
+        {can("provider.test") && (
+          <Button
+            size="xs"
+            variant="default"
+            loading={test.isPending}
+            data-testid="provider-test"
+            onClick={() => {
+              setCheck(null);
+              test.mutate(p.id, { onSuccess: (view) => setCheck({ kind: "test", view }) });
+            }}
+          >
+            {t("settings.providers.test")}
+          </Button>
+        )}
       </Group>
 
       {test.isError && (
@@ -256,7 +266,7 @@ function ProviderCard({
             }}
             onEdit={() => setNotice(null)}
           />
-          <SendTest provider={p} onResult={(view) => setCheck({ kind: "send", view })} />
+          {can("provider.test") && <SendTest provider={p} onResult={(view) => setCheck({ kind: "send", view })} />}
         </Stack>
       </Collapse>
     </div>

@@ -7,9 +7,11 @@ import { LANGUAGES } from "../../i18n";
 import type { AppStatus, Language } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
 import { useAppStatus } from "../shell/useAppStatus";
+import { useSession } from "../auth/session";
+import { useLanguage } from "../shell/useLanguage";
 import { OutboxSettingsCard } from "./OutboxForm";
 import { ProvidersSettings } from "./ProvidersSettings";
-import { useLanguage } from "../shell/useLanguage";
+import { SecuritySettingsCard } from "./SecurityForm";
 import classes from "./SettingsPage.module.css";
 
 type Tab = "general" | "providers";
@@ -19,6 +21,7 @@ export function SettingsPage() {
   const status = useAppStatus();
   const errorText = useErrorText();
   const [tab, setTab] = useState<Tab>("general");
+  const { can } = useSession();
 
   return (
     <Stack gap={0}>
@@ -33,16 +36,23 @@ export function SettingsPage() {
           <Tabs.Tab value="general" data-testid="settings-tab-general">
             {t("settings.tabs.general")}
           </Tabs.Tab>
-          <Tabs.Tab value="providers" data-testid="settings-tab-providers">
-            {t("settings.tabs.providers")}
-          </Tabs.Tab>
+          {can("provider.view") && (
+            <Tabs.Tab value="providers" data-testid="settings-tab-providers">
+              {t("settings.tabs.providers")}
+            </Tabs.Tab>
+          )}
         </Tabs.List>
         <Tabs.Panel value="general">
           <Grid gap="lg">
             <Grid.Col span={{ base: 12, md: 7 }}>
-              <Section title={t("settings.outbox.title")} description={t("settings.outbox.description")}>
-                <OutboxSettingsCard />
-              </Section>
+              <Stack gap="lg">
+                <Section title={t("settings.outbox.title")} description={t("settings.outbox.description")}>
+                  <OutboxSettingsCard />
+                </Section>
+                <Section title={t("settings.security.title")} description={t("settings.security.description")}>
+                  <SecuritySettingsCard />
+                </Section>
+              </Stack>
             </Grid.Col>
             <Grid.Col span={{ base: 12, md: 5 }}>
               <Stack gap="lg">
@@ -54,9 +64,11 @@ export function SettingsPage() {
             </Grid.Col>
           </Grid>
         </Tabs.Panel>
-        <Tabs.Panel value="providers">
-          <ProvidersSettings />
-        </Tabs.Panel>
+        {can("provider.view") && (
+          <Tabs.Panel value="providers">
+            <ProvidersSettings />
+          </Tabs.Panel>
+        )}
       </Tabs>
     </Stack>
   );

@@ -218,3 +218,50 @@ describe("sending rules", () => {
     expect(screen.getByTestId("outbox-quiet-from")).toHaveValue("22:00");
   });
 });
+
+describe("security settings", () => {
+  it("shows a refused idle lock at its field, keeps the values, then saves and the session follows", async () => {
+    const user = userEvent.setup();
+    const { calls, client } = renderApp({ page: "settings" });
+    const idle = await screen.findByTestId("security-idle");
+    expect(idle).toHaveValue("10");
+    expect(screen.getByTestId("security-max-failed")).toHaveValue("5");
+    await user.clear(idle);
+    await user.type(idle, "500");
+    await user.clear(screen.getByTestId("security-lockout"));
+    await user.type(screen.getByTestId("security-lockout"), "30");
+    await user.click(screen.getByTestId("security-save"));
+
+    const error = await screen.findByTestId("security-idle-error");
+    expect(error).toHaveTextContent("بين 1 و240 دقيقة");
+    expect(screen.getByTestId("security-idle")).toHaveValue("500");
+    expect(screen.getByTestId("security-lockout")).toHaveValue("30");
+
+    await user.clear(screen.getByTestId("security-idle"));
+    expect(screen.queryByTestId("security-idle-error")).toBeNull();
+    await user.type(screen.getByTestId("security-idle"), "5");
+    await user.click(screen.getByTestId("security-save"));
+    expect(await screen.findByTestId("security-notice")).toHaveTextContent("حُفظت إعدادات الأمان");
+    expect(calls.filter((c) => c.cmd === "save_security_settings").at(-1)?.args.input).toEqual({
+      idleLockMinutes: 5,
+      maxFailedLogins: 5,
+      lockoutMinutes: 30,
+      sessionHours: 12,
+    });
+    // The idle lock now counts five minutes.
+    await waitFor(() =>
+      expect(client.getQueryData<{ session: { idleLockMinutes: number } }>(["auth-state"])?.session.idleLockMinutes).toBe(5),
+    );
+  });
+
+  it("marks both of a refused pair: wrong passwords and the lockout", async () => {
+    const user = userEvent.setup();
+    renderApp({ page: "settings" });
+    const max = await screen.findByTestId("security-max-failed");
+    await user.clear(max);
+    await user.type(max, "1");
+    await user.click(screen.getByTestId("security-save"));
+    expect(await screen.findByTestId("security-max-failed-error")).toHaveTextContent("بين 3 و20");
+    expect(screen.getByTestId("security-lockout")).toHaveAttribute("aria-invalid", "true");
+  });
+});

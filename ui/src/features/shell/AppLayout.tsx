@@ -1,16 +1,17 @@
-import { Alert, AppShell, Box, Button, Container, Group, Text } from "@mantine/core";
+import { Alert, AppShell, Button, Container, Group, Text } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { subscribeToMessageChanges } from "../../ipc";
-import { applyLanguage, currentLanguage } from "../../i18n";
 import { useErrorText } from "../../lib/errors";
 import { navigate, usePage } from "../../lib/route";
+import { useSession } from "../auth/session";
 import { useNeedsAttention } from "../messages/queries";
+import { Brand } from "./Brand";
+import { LanguageToggle } from "./LanguageToggle";
 import { Navigation } from "./Navigation";
 import { DEFAULT_SCREEN, SCREENS, SCREEN_IDS, visibleScreens } from "./screens";
 import { useAppStatus } from "./useAppStatus";
-import { useLanguage } from "./useLanguage";
 import classes from "./AppLayout.module.css";
 
 const COLLAPSED_KEY = "wasel.nav.collapsed";
@@ -18,23 +19,14 @@ const COLLAPSED_KEY = "wasel.nav.collapsed";
 export function AppLayout() {
   const page = usePage(SCREEN_IDS, DEFAULT_SCREEN);
   const client = useQueryClient();
-  const status = useAppStatus();
+  const { session } = useSession();
   const attention = useNeedsAttention();
   const [collapsed, setCollapsed] = useState(() => window.localStorage.getItem(COLLAPSED_KEY) === "1");
-  // Who is signed in arrives with users and roles; until an installation has users, every
-  // screen is open (`visibleScreens(…, null)`).
-  const screens = visibleScreens(SCREENS, null);
+  // Only the screens the signed-in user's roles open; an address naming another opens the first.
+  const screens = useMemo(() => visibleScreens(SCREENS, session.operations), [session.operations]);
   const current = screens.find((s) => s.id === page) ?? screens[0];
 
   useEffect(() => subscribeToMessageChanges(client), [client]);
-
-  // The backend remembers the language across runs; the cached one only made the first paint right.
-  const adopted = useRef(false);
-  useEffect(() => {
-    if (adopted.current || !status.data) return;
-    adopted.current = true;
-    if (status.data.language !== currentLanguage()) void applyLanguage(status.data.language);
-  }, [status.data]);
 
   // Alt+1…9 open the first nine screens, wherever the focus is.
   useEffect(() => {
@@ -89,38 +81,37 @@ export function AppLayout() {
 }
 
 function Header() {
-  const { t } = useTranslation();
   return (
     <Group h="100%" px="lg" justify="space-between" wrap="nowrap" data-testid="app-shell">
-      <Box className={classes.brand}>
-        <span className={classes.brandMark} aria-hidden="true">
-          {t("app.name").slice(0, 1)}
-        </span>
-        <span className={classes.brandText}>
-          <span className={classes.brandName}>{t("app.name")}</span>
-          <span className={classes.brandAlt}>{t("app.nameAlt")}</span>
-        </span>
-      </Box>
-      <LanguageToggle />
+      <Brand />
+      <Group gap="sm" wrap="nowrap">
+        <SignedInUser />
+        <LanguageToggle />
+      </Group>
     </Group>
   );
 }
 
-function LanguageToggle() {
+/** Who is at the desk, and the two ways to leave it: lock (keeps the work) or sign out. */
+function SignedInUser() {
   const { t } = useTranslation();
-  const { language, toggle } = useLanguage();
+  const { session, signOut, lock } = useSession();
+  const { user } = session;
   return (
-    <Button
-      variant="default"
-      radius="xl"
-      data-testid="lang-toggle"
-      aria-label={t("language.toggleLabel")}
-      onClick={() => void toggle()}
-      className={classes.langToggle}
-      lang={language === "ar" ? "en" : "ar"}
-    >
-      {t("language.toggle")}
-    </Button>
+    <Group gap="xs" wrap="nowrap">
+      <span className={classes.user} title={user.username}>
+        <span className={classes.userName} data-testid="signed-in-user">
+          {user.displayName}
+        </span>
+        <span className={classes.userRoles}>{user.roles.map((r) => t(`roles.${r}`)).join(t("common.listSeparator"))}</span>
+      </span>
+      <Button variant="subtle" color="gray" size="compact-sm" onClick={lock} data-testid="lock-now">
+        {t("auth.header.lock")}
+      </Button>
+      <Button variant="default" size="compact-sm" onClick={signOut} data-testid="sign-out">
+        {t("auth.header.signOut")}
+      </Button>
+    </Group>
   );
 }
 

@@ -67,3 +67,23 @@ export function CollapseIcon({ collapsed }: { collapsed: boolean }) {
     </svg>
   );
 }
+
+export function UsersIcon() {
+  return (
+    <svg {...svg}>
+      <circle cx="9" cy="8" r="3.2" />
+      <path d="M3 19a6 6 0 0 1 12 0" />
+      <path d="M16 5.2a3 3 0 0 1 0 5.6M18 14.5a5.5 5.5 0 0 1 3 4.5" />
+    </svg>
+  );
+}
+
+export function AuditIcon() {
+  return (
+    <svg {...svg}>
+      <path d="M7 3h8l4 4v14H7V3Z" />
+      <path d="M15 3v4h4M10 12h6M10 16h4" />
+      <path d="M4 7v14h3" />
+    </svg>
+  );
+}

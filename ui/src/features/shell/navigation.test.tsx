@@ -4,26 +4,34 @@ import { afterEach, describe, expect, it } from "vitest";
 import { renderApp } from "../../test/render";
 import { groupScreens, SCREENS, visibleScreens, type Screen } from "./screens";
 
-const screen_ = (id: string, group: Screen["group"], roles?: Screen["roles"]): Screen => ({
+const screen_ = (id: string, group: Screen["group"], operation: Screen["operation"]): Screen => ({
   id,
   group,
   label: `nav.${id}`,
   icon: null,
   component: () => null,
-  roles,
+  operation,
 });
 
 describe("the screen registry", () => {
-  it("shows a role only the screens it may open, and everything before users exist", () => {
-    const all = [screen_("compose", "reception", ["reception"]), screen_("results", "clinical", ["clinician"]), screen_("audit", "administration")];
-    expect(visibleScreens(all, null).map((s) => s.id)).toEqual(["compose", "results", "audit"]);
-    expect(visibleScreens(all, "clinician").map((s) => s.id)).toEqual(["results", "audit"]);
-    expect(visibleScreens(all, "reception").map((s) => s.id)).toEqual(["compose", "audit"]);
-    expect(visibleScreens(all, "auditor").map((s) => s.id)).toEqual(["audit"]);
+  it("shows only the screens the signed-in user's operations open", () => {
+    const all = [
+      screen_("compose", "reception", "message.compose"),
+      screen_("messages", "reception", "message.view"),
+      screen_("audit", "administration", "audit.view"),
+    ];
+    expect(visibleScreens(all, []).map((s) => s.id)).toEqual([]);
+    expect(visibleScreens(all, ["message.view"]).map((s) => s.id)).toEqual(["messages"]);
+    expect(visibleScreens(all, ["message.compose", "message.view"]).map((s) => s.id)).toEqual(["compose", "messages"]);
+    expect(visibleScreens(all, ["message.view", "audit.view"]).map((s) => s.id)).toEqual(["messages", "audit"]);
   });
 
   it("groups screens by the people who use them, in a fixed order, leaving empty groups out", () => {
-    const grouped = groupScreens([screen_("audit", "administration"), screen_("compose", "reception"), screen_("results", "clinical")]);
+    const grouped = groupScreens([
+      screen_("audit", "administration", "audit.view"),
+      screen_("compose", "reception", "message.compose"),
+      screen_("results", "clinical", "message.view"),
+    ]);
     expect(grouped.map((g) => g.group)).toEqual(["reception", "clinical", "administration"]);
     expect(groupScreens(SCREENS).map((g) => g.group)).toEqual(["reception", "administration"]);
   });

@@ -1,16 +1,17 @@
 // Every screen of the console, declared once: its navigation group, label, icon, component and
-// the roles that may open it. The navigation, the router and the keyboard shortcuts read this
-// list; adding a screen is one entry here (and its translation keys).
+// the operation needed to open it (the roles behind it are the core's table, `docs/roles.md`).
+// The navigation, the router and the keyboard shortcuts read this list; adding a screen is one
+// entry here (and its translation keys).
 import type { ComponentType, ReactNode } from "react";
+import type { Operation } from "../../ipc";
 import { AttentionPage } from "../attention/AttentionPage";
+import { AuditPage } from "../audit/AuditPage";
 import { ComposePage } from "../compose/ComposePage";
 import { InboxPage } from "../inbox/InboxPage";
 import { MessagesPage } from "../messages/MessagesPage";
 import { SettingsPage } from "../settings/SettingsPage";
-import { AttentionIcon, ComposeIcon, InboxIcon, MessagesIcon, SettingsIcon } from "./NavIcons";
-
-/** Who uses the console (DESIGN §2); a screen lists the roles that may open it. */
-export type Role = "reception" | "clinician" | "admin" | "auditor";
+import { UsersPage } from "../users/UsersPage";
+import { AttentionIcon, AuditIcon, ComposeIcon, InboxIcon, MessagesIcon, SettingsIcon, UsersIcon } from "./NavIcons";
 
 /** The navigation's groups, by the people who use them, in this order. */
 export const NAV_GROUPS = ["reception", "clinical", "integrations", "administration"] as const;
@@ -23,16 +24,18 @@ export type Screen = {
   label: string;
   icon: ReactNode;
   component: ComponentType;
-  /** Who may open it; absent means everyone. */
-  roles?: readonly Role[];
+  /** What the signed-in user must be allowed to open it. */
+  operation: Operation;
 };
 
 export const SCREENS = [
-  { id: "compose", group: "reception", label: "nav.compose", icon: <ComposeIcon />, component: ComposePage, roles: ["reception", "clinician", "admin"] },
-  { id: "messages", group: "reception", label: "nav.messages", icon: <MessagesIcon />, component: MessagesPage },
-  { id: "attention", group: "reception", label: "nav.attention", icon: <AttentionIcon />, component: AttentionPage, roles: ["reception", "admin"] },
-  { id: "inbox", group: "reception", label: "nav.inbox", icon: <InboxIcon />, component: InboxPage },
-  { id: "settings", group: "administration", label: "nav.settings", icon: <SettingsIcon />, component: SettingsPage, roles: ["admin"] },
+  { id: "compose", group: "reception", label: "nav.compose", icon: <ComposeIcon />, component: ComposePage, operation: "message.compose" },
+  { id: "messages", group: "reception", label: "nav.messages", icon: <MessagesIcon />, component: MessagesPage, operation: "message.view" },
+  { id: "attention", group: "reception", label: "nav.attention", icon: <AttentionIcon />, component: AttentionPage, operation: "message.act" },
+  { id: "inbox", group: "reception", label: "nav.inbox", icon: <InboxIcon />, component: InboxPage, operation: "sandbox.view" },
+  { id: "settings", group: "administration", label: "nav.settings", icon: <SettingsIcon />, component: SettingsPage, operation: "settings.view" },
+  { id: "users", group: "administration", label: "nav.users", icon: <UsersIcon />, component: UsersPage, operation: "user.manage" },
+  { id: "audit", group: "administration", label: "nav.audit", icon: <AuditIcon />, component: AuditPage, operation: "audit.view" },
 ] as const satisfies readonly Screen[];
 
 export type ScreenId = (typeof SCREENS)[number]["id"];
@@ -40,12 +43,9 @@ export type ScreenId = (typeof SCREENS)[number]["id"];
 export const SCREEN_IDS: readonly ScreenId[] = SCREENS.map((s) => s.id);
 export const DEFAULT_SCREEN: ScreenId = "compose";
 
-/**
- * The screens a role may open. `null` means no one is signed in because the installation has no
- * users yet: everything is open, as it was before roles existed.
- */
-export function visibleScreens<S extends Screen>(screens: readonly S[], role: Role | null): S[] {
-  return screens.filter((s) => role === null || !s.roles || s.roles.includes(role));
+/** The screens the signed-in user's operations open (`SessionView.operations`). */
+export function visibleScreens<S extends Screen>(screens: readonly S[], operations: readonly Operation[]): S[] {
+  return screens.filter((s) => operations.includes(s.operation));
 }
 
 /** The visible screens of each group, groups without any left out. */

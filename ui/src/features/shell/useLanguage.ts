@@ -2,10 +2,11 @@
 //! remembered choice in one call.
 import { useDirection } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useCallback } from "react";
+import { useCallback, useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { ipc, queryKeys, type Language } from "../../ipc";
-import { applyLanguage, directionOf, isLanguage, DEFAULT_LANGUAGE } from "../../i18n";
+import { applyLanguage, currentLanguage, directionOf, isLanguage, DEFAULT_LANGUAGE } from "../../i18n";
+import { useAppStatus } from "./useAppStatus";
 
 export function useLanguage() {
   const { i18n } = useTranslation();
@@ -30,4 +31,20 @@ export function useLanguage() {
   const toggle = useCallback(() => change(language === "ar" ? "en" : "ar"), [change, language]);
 
   return { language, change, toggle };
+}
+
+/** The backend remembers the language across runs; the cached one only made the first paint right. */
+export function useRememberedLanguage(): void {
+  const status = useAppStatus();
+  const { setDirection } = useDirection();
+  const adopted = useRef(false);
+  useEffect(() => {
+    if (adopted.current || !status.data) return;
+    adopted.current = true;
+    const remembered = status.data.language;
+    if (remembered !== currentLanguage()) {
+      setDirection(directionOf(remembered));
+      void applyLanguage(remembered);
+    }
+  }, [status.data, setDirection]);
 }

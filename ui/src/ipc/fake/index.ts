@@ -3,6 +3,7 @@
 // shipped app.
 import type {
   AppStatus,
+  AuditFilterInput,
   AttemptView,
   DeviceView,
   InboundInput,
@@ -19,16 +20,21 @@ import type {
   SmsDraft,
   TemplateView,
 } from "../bindings";
+import { createAuditTrail, type AuditTrail } from "./audit";
 import { composeFeature } from "./compose";
 import { inboxFeature } from "./inbox";
 import { messagesFeature } from "./messages";
 import { fail, previewOf } from "./rules";
 import { seed, seedAttention, seedChannels } from "./seed";
+import { sessionsFeature } from "./sessions";
 import { settingsFeature } from "./settings";
 import { createStore, FAKE_GUARDIANS, type FakeBackendOptions, type FakeInboxEntry } from "./store";
 import type { FakeProviders } from "./channels";
+import { createAccounts, type Accounts } from "./users";
 
 export type { FakeBackendOptions, FakeInboxEntry };
+export type { FakeAuth, FakeUser } from "./users";
+export { FAKE_PASSWORD } from "./users";
 export { FAKE_GUARDIANS, FAKE_VOICES, MAX_ATTACHMENTS_BYTES } from "./store";
 export { displayPhone, normaliseEmail, normalisePhone, previewOf } from "./rules";
 
@@ -46,6 +52,11 @@ export type FakeBackend = {
   providers: FakeProviders;
   /** What the families would have seen, oldest first (the command answers newest first). */
   inbox: FakeInboxEntry[];
+  /** Users, the session and the security settings. */
+  accounts: Accounts;
+  audit: AuditTrail;
+  /** The console locks as after idling: the next command fails with `auth.idle_locked`. */
+  lock: () => void;
 };
 
 export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend {
@@ -59,8 +70,36 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
   const { saveOutbox } = settingsFeature(s);
   const { previewMessage, sendMessage } = composeFeature(s);
   const { sandboxInbox, simulateReply, sendProviderTest } = inboxFeature(s);
+  const audit = createAuditTrail();
+  const accounts = createAccounts(options.auth ?? "admin", audit);
+  const sessions = sessionsFeature(accounts, audit);
+  const actor = () => accounts.current()?.username ?? "anonymous";
+  const auditCommands: Record<string, (args: Record<string, unknown>) => unknown> = {
+    audit_entries: (a) => audit.list(a.filter as AuditFilterInput),
+    export_audit_csv: (a) => audit.exportCsv(a.filter as AuditFilterInput, actor()),
+    verify_audit: () => audit.verify(),
+  };
+  const extra = { ...sessions.commands, ...accounts.commands, ...auditCommands };
 
   const handle = (cmd: string, args: Record<string, unknown> = {}): unknown => {
+    sessions.guard(cmd);
+    const answer = cmd in extra ? extra[cmd](args) : handleFeature(cmd, args);
+    audited(cmd, args, answer);
+    return answer;
+  };
+
+  /** What the core audits besides accounts: sends, operator actions, settings and providers. */
+  const audited = (cmd: string, args: Record<string, unknown>, answer: unknown) => {
+    const entry = (action: string, entity: string, entityId: string | null, after: unknown = null) =>
+      audit.append({ actor: actor(), origin: "console", action, entity, entityId, before: null, after: after === null ? null : JSON.stringify(after) });
+    if (cmd === "send_message") for (const m of answer as MessageView[]) entry("message.send", "message", m.id, { channel: m.channel });
+    if (cmd === "act_on_message") entry(`message.${String(args.action).replace("retryNow", "retry_now")}`, "message", args.id as string);
+    if (cmd === "save_outbox_settings") entry("settings.outbox", "settings", "outbox", answer);
+    if (cmd === "save_provider") entry("provider.save", "provider", (args.input as ProviderInput).id);
+    if (cmd === "clear_provider") entry("provider.clear", "provider", args.id as string);
+  };
+
+  const handleFeature = (cmd: string, args: Record<string, unknown>): unknown => {
     switch (cmd) {
       case "app_status":
         return structuredClone(status);
@@ -151,6 +190,5 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
     }
   };
 
-
-  return { handle, messages, events, attempts, outbox, status, templates, devices, windows, providers, inbox };
+  return { handle, messages, events, attempts, outbox, status, templates, devices, windows, providers, inbox, accounts, audit, lock: sessions.lock };
 }

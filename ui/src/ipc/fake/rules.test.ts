@@ -4,6 +4,9 @@ import { describe, expect, it } from "vitest";
 import type { ErrorPayload, MessageStatus, OperatorAction, OutboxSettings } from "../bindings";
 import fixtures from "./rules.fixtures.json";
 import { actionEffect, checkOutbox, displayPhone, normaliseEmail, normalisePhone, previewOf } from "./rules";
+import { ROLE_TABLE } from "./access";
+import { checkPassword, checkSecurity, checkUsername } from "./policy";
+import type { SecuritySettings } from "../bindings";
 
 /** The error a rule threw (the fake throws payloads, as the IPC rejects them). */
 function errorOf(run: () => unknown): ErrorPayload | null {
@@ -49,5 +52,22 @@ describe("the fake's rules are the core's", () => {
     const run = () => checkOutbox(c.input as OutboxSettings);
     expect(errorOf(run)).toEqual(c.error);
     if (!c.error) expect(run().quietHours).toBe(c.quietHours);
+  });
+
+  it("who may do what", () => {
+    expect(ROLE_TABLE).toEqual(fixtures.roles);
+  });
+
+  it.each(fixtures.passwords)("password $password for $username", (c) => {
+    expect(errorOf(() => checkPassword(c.password, c.username))).toEqual(c.error);
+  });
+
+  it.each(fixtures.usernames)("username $input", (c) => {
+    expect(errorOf(() => checkUsername(c.input))).toEqual(c.error);
+    if (!c.error) expect(checkUsername(c.input)).toBe(c.name);
+  });
+
+  it.each(fixtures.security)("security settings $input", (c) => {
+    expect(errorOf(() => checkSecurity(c.input as SecuritySettings))).toEqual(c.error);
   });
 });

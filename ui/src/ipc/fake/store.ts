@@ -15,8 +15,11 @@ import type {
 } from "../bindings";
 import { createFakeProviders, seedDevices, seedTemplates } from "./channels";
 import { displayPhone, fail, normaliseEmail, normalisePhone, previewOf } from "./rules";
+import type { FakeAuth } from "./users";
 
 export type FakeBackendOptions = {
+  /** Signed in with this role (default `admin`), `signed-out`, or `first-run` (no user at all). */
+  auth?: FakeAuth;
   language?: Language;
   sandbox?: boolean;
   keychainError?: ErrorPayload | null;
