@@ -169,6 +169,11 @@ async fn errors_have_one_shape_in_the_language_asked_for() {
         let (status, body) =
             api.call("POST", "/api/communication/send-sms", Some(access(&tokens)), Some(sms(&huge))).await;
         assert_eq!((status, body["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("api.body_too_large")));
+        for query in ["limit=", "limit=0", "limit=501", "limit=-1", "limit=x", "status=lost", "channel=fax"] {
+            let (status, body) =
+                api.call("GET", &format!("/api/communication/messages?{query}"), Some(access(&tokens)), None).await;
+            assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("api.bad_request")), "{query}");
+        }
         let (status, body) = api.call("GET", "/api/integration/dashboard", Some(access(&tokens)), None).await;
         assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_IMPLEMENTED, Some("feature.not_built")));
         assert_eq!(body["params"]["feature"], "dashboard");

@@ -696,7 +696,11 @@ describe("Wasel console (desktop window)", () => {
       await replaceText("new-user-username", name);
       await replaceText("new-user-display-name", display);
       await replaceText("new-user-password", E2E_PASSWORD);
-      await jsClick(`[data-testid="role-${role}"]`);
+      // Exactly this role: the form starts with reception ticked.
+      for (const each of ["reception", "clinician", "admin", "auditor"]) {
+        const box = await byTestId(`role-${each}`);
+        if ((await box.isSelected()) !== (each === role)) await jsClick(`[data-testid="role-${each}"]`);
+      }
       await (await byTestId("new-user-submit")).click();
       await browser.waitUntil(async () => (await rowsText("user-row")).some((t) => t.includes(name)), {
         timeoutMsg: `${name} did not appear in the users table`,
@@ -741,7 +745,8 @@ describe("Wasel console (desktop window)", () => {
     await open("compose");
     const draft = "مسودة لم تُرسل بعد: موعد الأربعاء";
     await replaceText("compose-body", draft);
-    const overlay = await byTestId("lock-overlay");
+    // The form inside the lock (the modal's root stays in the page, empty, while it is closed).
+    const overlay = await byTestId("lock-form");
     await overlay.waitForDisplayed({ timeout: 100_000, interval: 1_000, timeoutMsg: "the console did not lock after a minute idle" });
     await screenshot("ar-locked");
     await replaceText("unlock-password", E2E_PASSWORD);

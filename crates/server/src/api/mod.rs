@@ -88,7 +88,8 @@ impl utoipa::Modify for BearerScheme {
 }
 
 /// The answers any operation can give, added to each one: an unreadable body (400), no or a bad
-/// token (401), a role or scope that does not allow it (403), a body too large (413), a bad
+/// token (401), a role or scope that does not allow it (403), a record it names that does not
+/// exist (404), a body too large (413), a bad
 /// `Idempotency-Key` or input (422), too many requests (429) — all in the one error shape.
 struct CommonAnswers;
 
@@ -99,6 +100,7 @@ impl utoipa::Modify for CommonAnswers {
             ("400", "the request could not be read (`api.bad_request`)"),
             ("401", "no token, or one that is expired, forged or revoked (`auth.*`)"),
             ("403", "the caller's roles or the token's scope do not allow it (`auth.forbidden`)"),
+            ("404", "a record the request names does not exist (a guardian, a message)"),
             ("413", "the body is larger than 8 MiB (`api.body_too_large`)"),
             ("422", "the input is not valid; `code` says why"),
             ("429", "too many requests from this client (`api.rate_limited`, with `Retry-After`)"),
