@@ -386,4 +386,7 @@ async fn the_openapi_document_lists_every_route_and_only_those() {
     let not_built = doc["paths"]["/api/integration/dashboard"]["get"]["responses"]["501"].clone();
     assert!(not_built.is_object(), "a route not built yet says so in the document");
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // The message list's filters are query parameters (Schemathesis found them declared in the path).
+    let params = doc["paths"]["/api/communication/messages"]["get"]["parameters"].as_array().unwrap();
+    assert!(params.iter().all(|p| p["in"] == "query"), "{params:?}");
 }

@@ -156,6 +156,7 @@ pub async fn retry_message(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MessagesQuery {
     /// queued, sending, sent, delivered, read, failed, …
     status: Option<String>,
