@@ -4,10 +4,10 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use wasel_core::api::{
@@ -139,10 +139,18 @@ pub async fn send_voice_call(s: Signed, headers: HeaderMap, body: Result<Bytes, 
     security(("bearer" = [])))]
 pub async fn retry_message(
     s: Signed,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    // An id that is not UTF-8 (`%aa`) is refused in the error shape, not axum's plain text.
+    let id = match id {
+        Ok(Path(id)) => id,
+        Err(e) => {
+            let payload = wasel_core::ErrorPayload::new("api.bad_request").with("detail", e.body_text());
+            return ApiError::new(payload, s.lang).into_response();
+        }
+    };
     let path = format!("/api/communication/retry-message/{id}");
     once(&s, &headers, &path, &body, async {
         let messaging = s.wasel.messaging(&s.caller);
