@@ -217,17 +217,22 @@ pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     (sorted[idx.min(sorted.len() - 1)] * 100.0).round() / 100.0
 }
 
-pub async fn outbox(opts: BenchOptions) -> Result<BenchReport> {
-    // Statuses never advance during the bench: only the create call is measured.
+/// The simulators with Twilio's statuses held still (no callbacks during a bench): only the
+/// create call and what Wasel does around it are measured.
+pub(crate) async fn still_simulators() -> Result<wasel_sim::Simulators> {
     let twilio = wasel_sim::twilio::TwilioOptions {
         sending_after: Duration::from_secs(3600),
         sent_after: Duration::from_secs(3600),
         delivered_after: Duration::from_secs(3600),
         ..Default::default()
     };
-    let sim = wasel_sim::start(wasel_sim::SimOptions { twilio, ..Default::default() })
+    wasel_sim::start(wasel_sim::SimOptions { twilio, ..Default::default() })
         .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
+pub async fn outbox(opts: BenchOptions) -> Result<BenchReport> {
+    let sim = still_simulators().await?;
     let target = target(&opts).await?;
     let result = run(&opts, &target.url, &sim).await;
     sim.shutdown().await;

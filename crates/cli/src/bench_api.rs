@@ -13,7 +13,7 @@ use uuid::Uuid;
 use wasel_core::api::{NewUserInput, Role, SYSTEM, SendSmsInput};
 use wasel_core::{Error, Result, Wasel};
 
-use crate::bench::{BenchOptions, drop_target, open, per_s, percentile, target};
+use crate::bench::{BenchOptions, drop_target, open, per_s, percentile, still_simulators, target};
 
 #[derive(Debug, Clone)]
 pub struct ApiBenchOptions {
@@ -46,16 +46,7 @@ pub struct ApiBenchReport {
 const PASSWORD: &str = "Bench-Client-2026";
 
 pub async fn api(opts: ApiBenchOptions) -> Result<ApiBenchReport> {
-    // Statuses do not advance during the bench (no callbacks): the API and the send are measured.
-    let twilio = wasel_sim::twilio::TwilioOptions {
-        sending_after: Duration::from_secs(3600),
-        sent_after: Duration::from_secs(3600),
-        delivered_after: Duration::from_secs(3600),
-        ..Default::default()
-    };
-    let sim = wasel_sim::start(wasel_sim::SimOptions { twilio, ..Default::default() })
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let sim = still_simulators().await?;
     let outbox_opts = BenchOptions {
         backend: opts.backend.clone(),
         postgres_url: opts.postgres_url.clone(),
