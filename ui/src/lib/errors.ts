@@ -2,7 +2,7 @@
 //! except inside the generic "something went wrong (code)" message for codes we do not know.
 import type { i18n as I18n, TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
-import { useCallback } from "react";
+import { useCallback, useState } from "react";
 import { toErrorPayload } from "../ipc";
 import type { ErrorPayload } from "../ipc";
 
@@ -61,4 +61,23 @@ export function errorField(error: ErrorPayload | null | undefined): string | nul
 /** The form field an error names in its `field` parameter (`password`, `idle_lock_minutes`, …). */
 export function paramField(error: ErrorPayload | null | undefined): string | null {
   return error?.params?.field ?? null;
+}
+
+/**
+ * The error of a form: at its field when the backend names one (or `fieldOf` places it), else
+ * above the buttons. `clear(name)` drops it once that field is edited.
+ */
+export function useFormError(fieldOf: (error: ErrorPayload | null) => string | null = paramField) {
+  const errorText = useErrorText();
+  const [error, setError] = useState<ErrorPayload | null>(null);
+  const field = fieldOf(error);
+  return {
+    error,
+    set: (e: unknown) => setError(e === null ? null : toErrorPayload(e)),
+    at: (name: string) => (error && field === name ? errorText(error) : undefined),
+    clear: (name: string) => {
+      if (field === name) setError(null);
+    },
+    general: error && !field ? errorText(error) : null,
+  };
 }

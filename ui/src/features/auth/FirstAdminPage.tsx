@@ -1,13 +1,12 @@
-import { Alert, Button, PasswordInput, Stack, TextInput } from "@mantine/core";
+import { Alert, Button, Stack } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { queryKeys, toErrorPayload, type ErrorPayload } from "../../ipc";
 import { paramField, useErrorText } from "../../lib/errors";
 import { AuthFrame } from "./AuthFrame";
-import { PasswordPolicy } from "./PasswordPolicy";
+import { NameField, NewPasswordField, NewUsernameField, PasswordField } from "./fields";
 import { useCreateFirstAdmin } from "./queries";
-import classes from "./Auth.module.css";
 
 type Field = "username" | "password" | "confirm";
 
@@ -49,53 +48,38 @@ export function FirstAdminPage() {
         }}
       >
         <Stack gap="md">
-          <TextInput
-            data-testid="first-admin-username"
+          <NewUsernameField
+            testId="first-admin-username"
             label={t("auth.firstRun.username")}
-            description={t("auth.firstRun.usernameHint")}
             value={username}
-            onChange={(e) => edit("username", setUsername)(e.currentTarget.value)}
+            onChange={edit("username", setUsername)}
             error={at("username")}
-            errorProps={{ "data-testid": "first-admin-username-error" }}
             autoComplete="username"
             autoFocus
-            dir="auto"
-            withAsterisk
           />
-          <TextInput
-            data-testid="first-admin-display-name"
+          <NameField
+            testId="first-admin-display-name"
             label={t("auth.firstRun.displayName")}
             description={t("auth.firstRun.displayNameHint")}
             value={displayName}
-            onChange={(e) => setDisplayName(e.currentTarget.value)}
+            onChange={setDisplayName}
             autoComplete="name"
-            dir="auto"
           />
-          <PasswordInput
-            data-testid="first-admin-password"
+          <NewPasswordField
+            testId="first-admin-password"
             label={t("auth.firstRun.password")}
             value={password}
-            onChange={(e) => edit("password", setPassword)(e.currentTarget.value)}
+            onChange={edit("password", setPassword)}
             error={at("password")}
-            errorProps={{ "data-testid": "first-admin-password-error" }}
-            autoComplete="new-password"
-            dir="ltr"
-            classNames={{ input: classes.ltrInput }}
-            visibilityToggleButtonProps={{ "aria-label": t("auth.showPassword") }}
-            withAsterisk
+            username={username}
           />
-          <PasswordPolicy password={password} username={username} />
-          <PasswordInput
-            data-testid="first-admin-confirm"
+          <PasswordField
+            testId="first-admin-confirm"
             label={t("auth.firstRun.confirm")}
             value={confirm}
-            onChange={(e) => edit("confirm", setConfirm)(e.currentTarget.value)}
+            onChange={edit("confirm", setConfirm)}
             error={mismatch ? t("auth.firstRun.mismatch") : undefined}
-            errorProps={{ "data-testid": "first-admin-confirm-error" }}
             autoComplete="new-password"
-            dir="ltr"
-            classNames={{ input: classes.ltrInput }}
-            visibilityToggleButtonProps={{ "aria-label": t("auth.showPassword") }}
             withAsterisk
           />
           {error && !field && (

@@ -1,10 +1,10 @@
-import { Alert, Button, Group, Modal, PasswordInput, Stack, Text } from "@mantine/core";
+import { Alert, Button, Group, Modal, Stack, Text } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { toErrorPayload, type ErrorPayload, type SessionView } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
+import { PasswordField } from "./fields";
 import { useUnlock } from "./queries";
-import classes from "./Auth.module.css";
 
 type Props = { opened: boolean; session: SessionView; onSignOut: () => void };
 
@@ -52,16 +52,13 @@ export function LockOverlay({ opened, session, onSignOut }: Props) {
       >
         <Stack gap="md">
           <Text size="sm">{t("auth.lock.body", { name: session.user.displayName })}</Text>
-          <PasswordInput
-            data-testid="unlock-password"
+          <PasswordField
+            testId="unlock-password"
             label={t("auth.lock.password")}
             value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
+            onChange={setPassword}
             autoComplete="current-password"
             data-autofocus
-            dir="ltr"
-            classNames={{ input: classes.ltrInput }}
-            visibilityToggleButtonProps={{ "aria-label": t("auth.showPassword") }}
             error={error !== null}
           />
           {error && (

@@ -1,11 +1,11 @@
-import { Alert, Button, PasswordInput, Stack, TextInput } from "@mantine/core";
+import { Alert, Button, Stack } from "@mantine/core";
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { toErrorPayload, type ErrorPayload } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
 import { AuthFrame } from "./AuthFrame";
+import { NameField, PasswordField } from "./fields";
 import { useLogin } from "./queries";
-import classes from "./Auth.module.css";
 
 /** Username and password. A refusal is said in words (wrong, locked for N minutes, disabled); the username stays. */
 export function SignInPage() {
@@ -40,26 +40,22 @@ export function SignInPage() {
         }}
       >
         <Stack gap="md">
-          <TextInput
-            data-testid="signin-username"
+          <NameField
+            testId="signin-username"
             label={t("auth.signIn.username")}
             value={username}
-            onChange={(e) => setUsername(e.currentTarget.value)}
+            onChange={setUsername}
             autoComplete="username"
             autoFocus
-            dir="auto"
             required
           />
-          <PasswordInput
+          <PasswordField
             ref={passwordRef}
-            data-testid="signin-password"
+            testId="signin-password"
             label={t("auth.signIn.password")}
             value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
+            onChange={setPassword}
             autoComplete="current-password"
-            dir="ltr"
-            classNames={{ input: classes.ltrInput }}
-            visibilityToggleButtonProps={{ "aria-label": t("auth.showPassword") }}
             error={error !== null}
             required
           />

@@ -66,3 +66,8 @@ export function useLockConsole() {
   const client = useQueryClient();
   return useMutation({ mutationFn: ipc.lockConsole, onSuccess: () => markLocked(client) });
 }
+
+/** The signed-in user's own password; the session goes on as it was. */
+export function useChangeOwnPassword() {
+  return useMutation({ mutationFn: ({ current, password }: { current: string; password: string }) => ipc.changeOwnPassword(current, password) });
+}

@@ -1,27 +1,24 @@
-import { Alert, Button, Group, Input, NumberInput, SimpleGrid, Skeleton, Stack, Text, TextInput } from "@mantine/core";
+import { Alert, Button, Group, Input, NumberInput, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Notice } from "../../components/Notice";
 import { ipc, queryKeys, toErrorPayload, type ErrorPayload, type OutboxSettings } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
 import { quietHoursOf, splitQuietHours } from "../../lib/zonedTime";
 import { useSession } from "../auth/session";
+import { wholeNumber } from "./numbers";
+import { SavedSettings } from "./SavedSettings";
 import classes from "./SettingsPage.module.css";
 
 /** Retries and quiet hours: loads the saved rules, then a form that starts from them. */
 export function OutboxSettingsCard() {
-  const { t } = useTranslation();
-  const errorText = useErrorText();
   const settings = useQuery({ queryKey: queryKeys.outboxSettings, queryFn: ipc.outboxSettings });
-  if (settings.isError) {
-    return (
-      <Alert color="red" variant="light" radius="md" title={t("common.loadFailed")} data-testid="outbox-load-error">
-        {errorText(settings.error)}
-      </Alert>
-    );
-  }
-  if (!settings.data) return <Skeleton h="16rem" />;
-  return <OutboxForm saved={settings.data} />;
+  return (
+    <SavedSettings query={settings} errorTestId="outbox-load-error" height="16rem">
+      {(saved) => <OutboxForm saved={saved} />}
+    </SavedSettings>
+  );
 }
 
 type Field = "maxAttempts" | "backoff" | "quietHours";
@@ -37,12 +34,6 @@ function fieldOf(error: ErrorPayload | null): Field | null {
     default:
       return null;
   }
-}
-
-/** `NumberInput` gives `""` while empty; the backend then explains what is missing. */
-function wholeNumber(value: number | string): number {
-  const n = typeof value === "number" ? value : Number.parseInt(value, 10);
-  return Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : 0;
 }
 
 const MAX_DIGITS = 999_999;
@@ -117,17 +108,9 @@ function OutboxForm({ saved }: { saved: OutboxSettings }) {
     >
       <Stack gap="md">
         {notice && (
-          <Alert
-            color="teal"
-            variant="light"
-            radius="md"
-            data-testid="outbox-notice"
-            withCloseButton
-            closeButtonLabel={t("common.close")}
-            onClose={() => setNotice(false)}
-          >
+          <Notice testId="outbox-notice" onClose={() => setNotice(false)}>
             {t("settings.outbox.saved")}
-          </Alert>
+          </Notice>
         )}
 
         <NumberInput

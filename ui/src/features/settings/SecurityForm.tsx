@@ -1,26 +1,23 @@
-import { Alert, Button, Group, NumberInput, SimpleGrid, Skeleton, Stack } from "@mantine/core";
+import { Alert, Button, Group, NumberInput, SimpleGrid, Stack } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Notice } from "../../components/Notice";
 import { ipc, queryKeys, toErrorPayload, type ErrorPayload, type SecuritySettings } from "../../ipc";
 import { paramField, useErrorText } from "../../lib/errors";
 import { useSession } from "../auth/session";
+import { wholeNumber } from "./numbers";
+import { SavedSettings } from "./SavedSettings";
 import classes from "./SettingsPage.module.css";
 
 /** The idle lock, the lockout after wrong passwords, how long a sign-in lasts. */
 export function SecuritySettingsCard() {
-  const { t } = useTranslation();
-  const errorText = useErrorText();
   const settings = useQuery({ queryKey: queryKeys.securitySettings, queryFn: ipc.securitySettings });
-  if (settings.isError) {
-    return (
-      <Alert color="red" variant="light" radius="md" title={t("common.loadFailed")} data-testid="security-load-error">
-        {errorText(settings.error)}
-      </Alert>
-    );
-  }
-  if (!settings.data) return <Skeleton h="12rem" />;
-  return <SecurityForm saved={settings.data} />;
+  return (
+    <SavedSettings query={settings} errorTestId="security-load-error" height="12rem">
+      {(saved) => <SecurityForm saved={saved} />}
+    </SavedSettings>
+  );
 }
 
 type Field = keyof SecuritySettings;
@@ -30,11 +27,6 @@ const PAIRS: Record<string, [Field, Field]> = {
   idle_lock_minutes: ["idleLockMinutes", "sessionHours"],
   max_failed_logins: ["maxFailedLogins", "lockoutMinutes"],
 };
-
-function wholeNumber(value: number | string): number {
-  const n = typeof value === "number" ? value : Number.parseInt(value, 10);
-  return Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : 0;
-}
 
 function SecurityForm({ saved }: { saved: SecuritySettings }) {
   const { t } = useTranslation();
@@ -105,17 +97,9 @@ function SecurityForm({ saved }: { saved: SecuritySettings }) {
     >
       <Stack gap="md">
         {notice && (
-          <Alert
-            color="teal"
-            variant="light"
-            radius="md"
-            data-testid="security-notice"
-            withCloseButton
-            closeButtonLabel={t("common.close")}
-            onClose={() => setNotice(false)}
-          >
+          <Notice testId="security-notice" onClose={() => setNotice(false)}>
             {t("settings.security.saved")}
-          </Alert>
+          </Notice>
         )}
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
           <NumberInput {...input("idleLockMinutes", "security-idle", 1, 240)} />

@@ -1,10 +1,13 @@
-import { Alert, AppShell, Button, Container, Group, Text } from "@mantine/core";
+import { Alert, AppShell, Button, Container, Group, Menu, Text, UnstyledButton } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Ltr } from "../../components/Ltr";
+import { Notice } from "../../components/Notice";
 import { subscribeToMessageChanges } from "../../ipc";
 import { useErrorText } from "../../lib/errors";
 import { navigate, usePage } from "../../lib/route";
+import { ChangePasswordModal } from "../auth/ChangePasswordModal";
 import { useSession } from "../auth/session";
 import { useNeedsAttention } from "../messages/queries";
 import { Brand } from "./Brand";
@@ -22,6 +25,8 @@ export function AppLayout() {
   const { session } = useSession();
   const attention = useNeedsAttention();
   const [collapsed, setCollapsed] = useState(() => window.localStorage.getItem(COLLAPSED_KEY) === "1");
+  // A notice from the header (password changed) belongs to the screen it was given on.
+  const [notice, setNotice] = useState<{ text: string; page: string } | null>(null);
   // Only the screens the signed-in user's roles open; an address naming another opens the first.
   const screens = useMemo(() => visibleScreens(SCREENS, session.operations), [session.operations]);
   const current = screens.find((s) => s.id === page) ?? screens[0];
@@ -59,7 +64,7 @@ export function AppLayout() {
       className={classes.shell}
     >
       <AppShell.Header className={classes.header}>
-        <Header />
+        <Header onNotice={(text) => setNotice({ text, page: current?.id ?? DEFAULT_SCREEN })} />
       </AppShell.Header>
       <AppShell.Navbar className={classes.navbar}>
         <Navigation
@@ -73,6 +78,11 @@ export function AppLayout() {
       <AppShell.Main className={classes.main}>
         <Container size="xl" px={0}>
           <Banners />
+          {notice && notice.page === (current?.id ?? DEFAULT_SCREEN) && (
+            <Notice testId="app-notice" mb="lg" onClose={() => setNotice(null)}>
+              {notice.text}
+            </Notice>
+          )}
           {Page && <Page />}
         </Container>
       </AppShell.Main>
@@ -80,37 +90,66 @@ export function AppLayout() {
   );
 }
 
-function Header() {
+function Header({ onNotice }: { onNotice: (text: string) => void }) {
   return (
     <Group h="100%" px="lg" justify="space-between" wrap="nowrap" data-testid="app-shell">
       <Brand />
       <Group gap="sm" wrap="nowrap">
-        <SignedInUser />
+        <SignedInUser onNotice={onNotice} />
         <LanguageToggle />
       </Group>
     </Group>
   );
 }
 
-/** Who is at the desk, and the two ways to leave it: lock (keeps the work) or sign out. */
-function SignedInUser() {
+/**
+ * Who is at the desk (their name opens what they may change of their own account), and the two
+ * ways to leave it: lock (keeps the work) or sign out.
+ */
+function SignedInUser({ onNotice }: { onNotice: (text: string) => void }) {
   const { t } = useTranslation();
   const { session, signOut, lock } = useSession();
+  const [changing, setChanging] = useState(false);
   const { user } = session;
   return (
     <Group gap="xs" wrap="nowrap">
-      <span className={classes.user} title={user.username}>
-        <span className={classes.userName} data-testid="signed-in-user">
-          {user.displayName}
-        </span>
-        <span className={classes.userRoles}>{user.roles.map((r) => t(`roles.${r}`)).join(t("common.listSeparator"))}</span>
-      </span>
+      <Menu position="bottom-end" shadow="md" width="14rem">
+        <Menu.Target>
+          <UnstyledButton className={classes.userButton} title={user.username} data-testid="user-menu">
+            <span className={classes.user}>
+              <span className={classes.userName} data-testid="signed-in-user">
+                {user.displayName}
+              </span>
+              <span className={classes.userRoles}>{user.roles.map((r) => t(`roles.${r}`)).join(t("common.listSeparator"))}</span>
+            </span>
+            <ChevronIcon />
+          </UnstyledButton>
+        </Menu.Target>
+        <Menu.Dropdown>
+          <Menu.Label>
+            <Ltr>{user.username}</Ltr>
+          </Menu.Label>
+          <Menu.Item onClick={() => setChanging(true)} data-testid="change-password-open">
+            {t("auth.header.changePassword")}
+          </Menu.Item>
+        </Menu.Dropdown>
+      </Menu>
       <Button variant="subtle" color="gray" size="compact-sm" onClick={lock} data-testid="lock-now">
         {t("auth.header.lock")}
       </Button>
       <Button variant="default" size="compact-sm" onClick={signOut} data-testid="sign-out">
         {t("auth.header.signOut")}
       </Button>
+      {/* Mounted only while open: nothing typed outlives the dialog. */}
+      {changing && (
+        <ChangePasswordModal
+          onClose={() => setChanging(false)}
+          onDone={(text) => {
+            setChanging(false);
+            onNotice(text);
+          }}
+        />
+      )}
     </Group>
   );
 }
@@ -154,6 +193,14 @@ function Banners() {
         </Alert>
       )}
     </>
+  );
+}
+
+function ChevronIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="14" height="14" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
+      <path d="m6 9 6 6 6-6" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
   );
 }
 

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Loading } from "../../components/Loading";
 import { Ltr } from "../../components/Ltr";
+import { Notice } from "../../components/Notice";
 import { PageHeader } from "../../components/PageHeader";
 import { currentLanguage } from "../../i18n";
 import type { UserView } from "../../ipc";
@@ -27,7 +28,6 @@ export function UsersPage() {
     setDialog(null);
     setNotice(text);
   };
-  const target = dialog && dialog.kind !== "new" ? dialog.user : null;
 
   return (
     <Stack gap={0}>
@@ -47,18 +47,9 @@ export function UsersPage() {
         }
       />
       {notice && (
-        <Alert
-          color="teal"
-          variant="light"
-          radius="md"
-          mb="lg"
-          data-testid="users-notice"
-          withCloseButton
-          closeButtonLabel={t("common.close")}
-          onClose={() => setNotice(null)}
-        >
+        <Notice testId="users-notice" mb="lg" onClose={() => setNotice(null)}>
           {notice}
-        </Alert>
+        </Notice>
       )}
       {users.isError && (
         <Alert color="red" variant="light" radius="md" mb="lg" title={t("common.loadFailed")} data-testid="users-load-error">
@@ -78,9 +69,9 @@ export function UsersPage() {
 
       {/* One dialog at a time, fresh for each user (a key per user resets what it holds). */}
       <NewUserModal opened={dialog?.kind === "new"} onClose={close} onDone={done} />
-      {dialog?.kind === "roles" && <RolesModal key={dialog.user.id} user={target} onClose={close} onDone={done} />}
-      {dialog?.kind === "toggle" && <DisableModal key={dialog.user.id} user={target} onClose={close} onDone={done} />}
-      {dialog?.kind === "reset" && <ResetPasswordModal key={dialog.user.id} user={target} onClose={close} onDone={done} />}
+      {dialog?.kind === "roles" && <RolesModal key={dialog.user.id} user={dialog.user} onClose={close} onDone={done} />}
+      {dialog?.kind === "toggle" && <DisableModal key={dialog.user.id} user={dialog.user} onClose={close} onDone={done} />}
+      {dialog?.kind === "reset" && <ResetPasswordModal key={dialog.user.id} user={dialog.user} onClose={close} onDone={done} />}
     </Stack>
   );
 }
