@@ -222,6 +222,12 @@ async fn attempt(wasel: &Wasel, caller: &Caller, op: Operation) -> String {
         Operation::ViewMessages => code(wasel.messaging(caller).list_messages(Default::default()).await),
         Operation::ActOnMessage => code(wasel.messaging(caller).act_on_message(&missing, OperatorAction::Cancel).await),
         Operation::ViewGuardians => code(wasel.messaging(caller).list_guardians().await),
+        Operation::EditContacts => code(
+            wasel
+                .contacts(caller)
+                .set_consent(&missing, Channel::Sms, true, wasel_core::api::ConsentSource::Operator)
+                .await,
+        ),
         Operation::ViewProviders => code(wasel.providers(caller).list_providers().await),
         Operation::ManageProviders => code(wasel.providers(caller).set_failover_order(Channel::Sms, Vec::new()).await),
         Operation::TestProviders => code(wasel.providers(caller).test_provider("no-such-provider").await),

@@ -59,6 +59,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::audit::audit_entries,
         commands::audit::export_audit_csv,
         commands::audit::verify_audit,
+        commands::contacts::search_contacts,
+        commands::contacts::contact_family,
+        commands::contacts::save_contact,
+        commands::contacts::set_consent,
     ])
 }
 

@@ -366,6 +366,18 @@ pub(crate) enum BenchWhat {
         #[arg(long, env = "WASEL_BENCH_PG_URL")]
         database_url: Option<String>,
     },
+    /// Contacts search on a large book of families, as desks type names (variants), with a
+    /// `LIKE '%…%'` scan of the same names as the baseline.
+    Search {
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        #[arg(long, default_value_t = 100_000)]
+        guardians: usize,
+        #[arg(long, default_value_t = 500)]
+        searches: usize,
+        #[arg(long, env = "WASEL_BENCH_PG_URL")]
+        database_url: Option<String>,
+    },
     /// Enqueue and dispatch throughput and latency of the outbox, with raw baselines.
     Outbox {
         #[arg(long, default_value = "sqlite")]
@@ -390,6 +402,9 @@ pub(crate) async fn run_command(what: BenchWhat) -> Result<(), crate::output::Fa
             let opts = BenchOptions { backend, postgres_url: database_url, messages, workers, latency_messages };
             serde_json::to_string(&outbox(opts).await.map_err(core)?)
         }
+        BenchWhat::Search { backend, guardians, searches, database_url } => serde_json::to_string(
+            &crate::bench_search::search(backend, database_url, guardians, searches).await.map_err(core)?,
+        ),
         BenchWhat::Api { backend, clients, seconds, database_url } => {
             let opts = crate::bench_api::ApiBenchOptions { backend, postgres_url: database_url, clients, seconds };
             serde_json::to_string(&crate::bench_api::api(opts).await.map_err(core)?)

@@ -7,6 +7,9 @@ mod audit;
 mod bench;
 #[cfg(feature = "sandbox")]
 mod bench_api;
+#[cfg(feature = "sandbox")]
+mod bench_search;
+mod contacts;
 mod hosting;
 mod keys;
 mod messages;
@@ -105,6 +108,11 @@ enum Command {
         #[command(subcommand)]
         action: users::UsersAction,
     },
+    /// Families: search by any spelling of a name, a phone or a file number; show one.
+    Contacts {
+        #[command(subcommand)]
+        action: contacts::ContactsAction,
+    },
     /// The data keys that seal national ids and other sensitive fields: status, rotation.
     Keys {
         #[command(subcommand)]
@@ -178,6 +186,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Users { action } => users::run(action, lang).await,
         Command::Audit { action } => audit::run(action, lang).await,
         Command::Keys { action } => keys::run(action, lang).await,
+        Command::Contacts { action } => contacts::run(action, lang).await,
         #[cfg(feature = "sandbox")]
         Command::Bench { what } => bench::run_command(what).await,
     }

@@ -2,6 +2,7 @@
 //! defined in its feature's folder and gathered here so a face imports them from one place.
 
 pub use crate::audit_trail::api::*;
+pub use crate::contacts::api::*;
 pub use crate::domain::{Caller, Operation, OperatorAction, Origin, OutboxSettings, Role, SYSTEM, SecuritySettings};
 pub use crate::messaging::api::*;
 pub use crate::provider_settings::api::*;

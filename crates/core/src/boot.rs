@@ -43,6 +43,7 @@ impl Wasel {
         if wasel.sandbox.is_some() && wasel.is_sandbox() {
             crate::sandbox::seed_demo_families_if_empty(&wasel.db).await?;
         }
+        crate::contacts::index_missing(&wasel.db).await?;
         Ok(wasel)
     }
 }

@@ -9,6 +9,7 @@ pub mod api;
 pub mod audit;
 pub mod audit_trail;
 pub mod boot;
+pub mod contacts;
 pub mod context;
 pub mod domain;
 pub mod error;

@@ -8,8 +8,17 @@
 use std::path::{Path, PathBuf};
 
 /// Feature handles whose operations need a caller (`feature!` in `context/mod.rs`).
-const HANDLES: &[&str] =
-    &["Messaging", "ProviderSettings", "Settings", "SandboxInbox", "Users", "AuditTrail", "Requests", "Identity"];
+const HANDLES: &[&str] = &[
+    "Messaging",
+    "ProviderSettings",
+    "Settings",
+    "SandboxInbox",
+    "Users",
+    "AuditTrail",
+    "Requests",
+    "Identity",
+    "Contacts",
+];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {

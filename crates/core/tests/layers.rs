@@ -36,6 +36,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("audit_trail", 5),
     ("requests", 5),
     ("identity", 5),
+    ("contacts", 5),
     // What the faces import, and the opening that puts it all together.
     ("api", 6),
     ("boot", 6),

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod channels;
+pub mod contacts;
 pub mod messages;
 pub mod providers;
 pub mod settings;

@@ -125,6 +125,7 @@ feature!(
 );
 feature!(/** The HTTP API's repeated requests (`Idempotency-Key`). */ Requests, requests);
 feature!(/** National ids and iqama numbers, sealed at rest, and the data keys. */ Identity, identity);
+feature!(/** Families: search, edit, consent per channel. */ Contacts, contacts);
 
 /// Signing in, before there is a caller (first admin, sign-in, sessions): `wasel.auth().login(…)`.
 pub struct Auth<'a>(&'a Wasel);

@@ -96,8 +96,10 @@ operations! {
     ViewMessages = "message.view" => [Reception, Clinician, Admin, Auditor];
     /// Cancel, retry now, resend or dismiss a message.
     ActOnMessage = "message.act" => [Reception, Admin];
-    /// See families and their devices.
+    /// See families and their devices; search contacts.
     ViewGuardians = "guardian.view" => [Reception, Clinician, Admin, Auditor];
+    /// Create and edit contacts (families) and their consent per channel.
+    EditContacts = "contact.edit" => [Reception, Admin];
     /// See providers, their order and which fields are filled (never the secrets).
     ViewProviders = "provider.view" => [Admin, Auditor];
     /// Save or clear a provider's credentials and the failover order.

@@ -28,4 +28,5 @@ pub use password::NewPassword;
 pub use phone::PhoneE164;
 pub use security::SecuritySettings;
 pub mod policy;
+pub mod search;
 pub use outbox_settings::OutboxSettings;

@@ -264,6 +264,8 @@ pub const CODES: &[&str] = &[
     "audit.filter_invalid",
     "national_id.invalid",
     "export.save_failed",
+    "contact.name_required",
+    "contact.file_number_taken",
     "keys.missing",
     "keys.broken_value",
 ];

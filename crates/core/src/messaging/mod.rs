@@ -8,6 +8,8 @@ mod compose;
 mod messages;
 mod preview;
 mod views;
+
+pub(crate) use views::to_view;
 mod whatsapp;
 
 pub use checks::{placeholder_count, render_placeholders};

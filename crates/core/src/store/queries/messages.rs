@@ -200,6 +200,12 @@ pub async fn list(db: &Db, filter: ListFilter<'_>, limit: i64) -> Result<Vec<Mes
         .await?))
 }
 
+/// The newest messages sent to one guardian (a family's history on the Contacts screen).
+pub async fn of_guardian(db: &Db, guardian_id: Uuid, limit: i64) -> Result<Vec<MessageRow>> {
+    const SQL: &str = select_messages!("WHERE m.guardian_id = $1 ORDER BY m.created_at DESC, m.id DESC LIMIT $2");
+    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(guardian_id).bind(limit).fetch_all(p).await?))
+}
+
 /// The earliest time a queued message becomes due, to sleep until then.
 pub async fn next_due_at(db: &Db) -> Result<Option<DateTime<Utc>>> {
     const SQL: &str = "SELECT MIN(next_attempt_at) FROM messages WHERE status = 'queued'";
