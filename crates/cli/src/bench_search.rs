@@ -2,7 +2,8 @@
 //! their search words are written in batches (the words by the core's own `domain::search::terms`),
 //! then names are searched as desks type them — without hamza, with diacritics, ة as ه, a prefix,
 //! two words — and the latency of each search is measured. The baseline, same run and database: the
-//! same names looked up with `LIKE '%…%'` over the names (a scan, which also misses the variants).
+//! stored first name looked up with `LIKE '%…%'`, ordered and paged the same way (a scan, which
+//! could not find the variants at all).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -77,9 +78,11 @@ pub struct SearchBenchReport {
     pub search_p50_ms: f64,
     pub search_p99_ms: f64,
     pub found_ratio: f64,
-    pub scan_p50_ms: f64,
-    pub scan_p99_ms: f64,
-    pub p99_vs_scan: f64,
+    /// `LIKE '%first word%'` on the stored names, ordered and paged the same: what a scan finds
+    /// (only the stored spelling of one word; none of the variants).
+    pub like_p50_ms: f64,
+    pub like_p99_ms: f64,
+    pub p99_vs_like: f64,
     pub build: &'static str,
 }
 
@@ -117,7 +120,14 @@ async fn load(db: &Db, n: usize) -> Result<Vec<String>> {
     while i < n {
         let mut tx = db.begin().await?;
         for _ in 0..BATCH.min(n - i) {
-            let name = format!("{} {}", FIRST[i % FIRST.len()], FAMILY[(i / FIRST.len()) % FAMILY.len()]);
+            // First name, father's name, family: 13,520 distinct names over the book, as in a city
+            // where a few first names are very common.
+            let name = format!(
+                "{} {} {}",
+                FIRST[i % FIRST.len()],
+                FIRST[(i / FIRST.len()) % FIRST.len()],
+                FAMILY[(i / (FIRST.len() * FIRST.len())) % FAMILY.len()]
+            );
             let child = format!("{} {}", FIRST[(i * 7 + 3) % FIRST.len()], i);
             let (b, g) = (Uuid::now_v7(), Uuid::now_v7());
             let phone = format!("+96655{:07}", i % 10_000_000);
@@ -158,9 +168,11 @@ async fn run(backend: &str, url: &str, sandbox_url: &str, n: usize, searches: us
         let hits = contacts.search(&query, Some(50)).await?;
         lat.push(t0.elapsed().as_secs_f64() * 1000.0);
         found += usize::from(!hits.is_empty());
+        // The baseline: the stored spelling (a scan cannot fold), the same order and page.
         let like = format!("%{}%", name.split(' ').next().unwrap_or(name));
         let t0 = Instant::now();
-        let _rows: Vec<(Uuid,)> = on_db!(wasel.db(), p => sqlx::query_as("SELECT id FROM guardians WHERE full_name LIKE $1 LIMIT 50").bind(&like).fetch_all(p).await?);
+        let _rows: Vec<(Uuid,)> = on_db!(wasel.db(), p => sqlx::query_as(
+            "SELECT id FROM guardians WHERE full_name LIKE $1 ORDER BY full_name LIMIT 50").bind(&like).fetch_all(p).await?);
         scan.push(t0.elapsed().as_secs_f64() * 1000.0);
     }
     lat.sort_by(f64::total_cmp);
@@ -176,9 +188,9 @@ async fn run(backend: &str, url: &str, sandbox_url: &str, n: usize, searches: us
         search_p50_ms: percentile(&lat, 0.50),
         search_p99_ms: p99,
         found_ratio: (found as f64 / searches as f64 * 1000.0).round() / 1000.0,
-        scan_p50_ms: percentile(&scan, 0.50),
-        scan_p99_ms: scan_p99,
-        p99_vs_scan: if scan_p99 > 0.0 { (p99 / scan_p99 * 1000.0).round() / 1000.0 } else { 0.0 },
+        like_p50_ms: percentile(&scan, 0.50),
+        like_p99_ms: scan_p99,
+        p99_vs_like: if scan_p99 > 0.0 { (p99 / scan_p99 * 1000.0).round() / 1000.0 } else { 0.0 },
         build: if cfg!(debug_assertions) { "debug" } else { "release" },
     })
 }

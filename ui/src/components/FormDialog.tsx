@@ -18,10 +18,12 @@ type Props = {
   error: string | null;
   errorTestId: string;
   formTestId?: string;
+  /** Wider for longer forms (Mantine's modal sizes); `md` otherwise. */
+  size?: string;
   children: ReactNode;
 };
 
-export function FormDialog({ opened, title, onClose, busy, onSubmit, submit, submitTestId, submitColor, error, errorTestId, formTestId, children }: Props) {
+export function FormDialog({ opened, title, onClose, busy, onSubmit, submit, submitTestId, submitColor, error, errorTestId, formTestId, size = "md", children }: Props) {
   const { t } = useTranslation();
   return (
     <Modal
@@ -31,7 +33,7 @@ export function FormDialog({ opened, title, onClose, busy, onSubmit, submit, sub
       }}
       title={title}
       centered
-      size="md"
+      size={size}
       styles={{ title: { fontWeight: 700 } }}
       closeButtonProps={{ "aria-label": t("common.close") }}
     >

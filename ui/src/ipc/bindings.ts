@@ -57,6 +57,10 @@ export const commands = {
 	 */
 	exportAuditCsv: (filter: AuditFilterInput) => typedError<SavedExport, ErrorPayload>(__TAURI_INVOKE("export_audit_csv", { filter })),
 	verifyAudit: () => typedError<AuditVerification, ErrorPayload>(__TAURI_INVOKE("verify_audit")),
+	searchContacts: (query: string, limit: number | null) => typedError<ContactView[], ErrorPayload>(__TAURI_INVOKE("search_contacts", { query, limit })),
+	contactFamily: (guardianId: string) => typedError<FamilyView, ErrorPayload>(__TAURI_INVOKE("contact_family", { guardianId })),
+	saveContact: (input: ContactInput) => typedError<ContactView, ErrorPayload>(__TAURI_INVOKE("save_contact", { input })),
+	setConsent: (guardianId: string, channel: MessageChannel, optedIn: boolean, source: ConsentSource) => typedError<ConsentView[], ErrorPayload>(__TAURI_INVOKE("set_consent", { guardianId, channel, optedIn, source })),
 };
 
 /* Types */
@@ -138,6 +142,60 @@ export type AuthState = {
 
 export type Backend = "sqlite" | "postgres";
 
+/**  Where a consent came from. */
+export type ConsentSource = 
+/**  A signed form at the desk. */
+"form" | 
+/**  The guardian replied STOP (or إيقاف) / START. */
+"stop_reply" | "import" | 
+/**  Changed by a person in the console. */
+"operator";
+
+export type ConsentView = {
+	channel: MessageChannel,
+	optedIn: boolean,
+	source: string,
+	changedAt: string,
+	changedBy: string,
+};
+
+/**  A new family (no `guardian_id`) or changes to one. */
+export type ContactInput = {
+	guardianId: string | null,
+	name: string,
+	nameEn?: string | null,
+	/**  Any common Saudi form; empty for none. */
+	phone?: string,
+	email?: string,
+	language: Language,
+	relationship?: string | null,
+	tags?: string[],
+	beneficiaryName: string,
+	beneficiaryNameEn?: string | null,
+	fileNumber?: string | null,
+	programme?: string | null,
+};
+
+/**  A guardian with their beneficiary, as listed. */
+export type ContactView = {
+	guardianId: string,
+	name: string,
+	nameEn: string | null,
+	/**  E.164 (`+9665…`) and as people read it (`+966 55 123 4567`). */
+	phone: string | null,
+	phoneDisplay: string | null,
+	email: string | null,
+	language: Language,
+	relationship: string | null,
+	tags: string[],
+	beneficiaryId: string | null,
+	beneficiaryName: string | null,
+	beneficiaryNameEn: string | null,
+	fileNumber: string | null,
+	programme: string | null,
+	updatedAt: string,
+};
+
 /**  An estimate before sending: units × the provider's price (set in Settings → Providers). */
 export type CostEstimate = {
 	provider: string,
@@ -168,6 +226,13 @@ export type ErrorPayload = {
 
 /**  Where a status change came from. */
 export type EventSource = "dispatch" | "webhook" | "poll" | "operator";
+
+/**  One family: the contact, consent per channel, and the messages sent to them. */
+export type FamilyView = {
+	contact: ContactView,
+	consents: ConsentView[],
+	messages: MessageView[],
+};
 
 export type GuardianView = {
 	id: string,
@@ -320,8 +385,10 @@ export type Operation =
 "message.view" | 
 /**  Cancel, retry now, resend or dismiss a message. */
 "message.act" | 
-/**  See families and their devices. */
+/**  See families and their devices; search contacts. */
 "guardian.view" | 
+/**  Create and edit contacts (families) and their consent per channel. */
+"contact.edit" | 
 /**  See providers, their order and which fields are filled (never the secrets). */
 "provider.view" | 
 /**  Save or clear a provider's credentials and the failover order. */

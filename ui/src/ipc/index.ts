@@ -10,8 +10,13 @@ import {
   type AuditFilterInput,
   type AuditVerification,
   type AuthState,
+  type ConsentSource,
+  type ConsentView,
+  type ContactInput,
+  type ContactView,
   type DeviceView,
   type ErrorPayload,
+  type FamilyView,
   type GuardianView,
   type InboundInput,
   type InboxItem,
@@ -145,6 +150,14 @@ export const ipc = {
   /** Saved by the host in the Downloads folder; the answer says where. */
   exportAuditCsv: (filter: AuditFilterInput): Promise<SavedExport> => unwrap(() => commands.exportAuditCsv(filter)),
   verifyAudit: (): Promise<AuditVerification> => unwrap(() => commands.verifyAudit()),
+  /** By a phone in any Saudi form, a file number, or the starts of name words; empty: the first 50 by name. */
+  searchContacts: (query: string, limit: number | null = null): Promise<ContactView[]> =>
+    unwrap(() => commands.searchContacts(query, limit)),
+  contactFamily: (guardianId: string): Promise<FamilyView> => unwrap(() => commands.contactFamily(guardianId)),
+  /** A new family when `guardianId` is null, else changes to one. */
+  saveContact: (input: ContactInput): Promise<ContactView> => unwrap(() => commands.saveContact(input)),
+  setConsent: (guardianId: string, channel: MessageChannel, optedIn: boolean, source: ConsentSource): Promise<ConsentView[]> =>
+    unwrap(() => commands.setConsent(guardianId, channel, optedIn, source)),
 };
 
 /** Query keys in one place so invalidation matches what the hooks cache. */
@@ -169,12 +182,17 @@ export const queryKeys = {
   users: ["users"] as const,
   auditRoot: ["audit"] as const,
   audit: (filter: AuditFilterInput) => ["audit", "list", filter] as const,
+  contactsRoot: ["contacts"] as const,
+  contacts: (query: string) => ["contacts", "search", query] as const,
+  // A family's messages change with them: the `messages-changed` event refreshes these too.
+  familyRoot: ["contacts", "family"] as const,
+  family: (guardianId: string) => ["contacts", "family", guardianId] as const,
 };
 
 export const MESSAGES_CHANGED_EVENT = "messages-changed";
 
 /**
- * Invalidates every messages query when the backend reports a status change.
+ * Invalidates every messages query (and the families' messages) when the backend reports a status change.
  * Returns a clean-up function; outside Tauri (plain browser, tests without a mock) it does nothing.
  */
 export function subscribeToMessageChanges(client: QueryClient): () => void {
@@ -182,6 +200,7 @@ export function subscribeToMessageChanges(client: QueryClient): () => void {
   let cancelled = false;
   listen(MESSAGES_CHANGED_EVENT, () => {
     void client.invalidateQueries({ queryKey: queryKeys.messagesRoot });
+    void client.invalidateQueries({ queryKey: queryKeys.familyRoot });
   })
     .then((stop) => {
       if (cancelled) quietly(stop);

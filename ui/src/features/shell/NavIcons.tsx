@@ -87,3 +87,14 @@ export function AuditIcon() {
     </svg>
   );
 }
+
+export function ContactsIcon() {
+  return (
+    <svg {...svg}>
+      <path d="M6 3h12a1 1 0 0 1 1 1v16a1 1 0 0 1-1 1H6V3Z" />
+      <circle cx="12.5" cy="10" r="2.5" />
+      <path d="M9 16.5a3.5 3.5 0 0 1 7 0" />
+      <path d="M4 7h2M4 12h2M4 17h2" />
+    </svg>
+  );
+}

@@ -72,7 +72,7 @@ describe("the side navigation", () => {
     messages.focus();
     await user.keyboard("{Enter}");
     await waitFor(() => expect(window.location.hash).toBe("#/messages"));
-    await user.keyboard("{Alt>}{5}{/Alt}");
+    await user.keyboard("{Alt>}{6}{/Alt}");
     await waitFor(() => expect(window.location.hash).toBe("#/settings"));
     expect(await screen.findByTestId("nav-settings")).toHaveAttribute("aria-current", "page");
   });

@@ -7,11 +7,12 @@ import type { Operation } from "../../ipc";
 import { AttentionPage } from "../attention/AttentionPage";
 import { AuditPage } from "../audit/AuditPage";
 import { ComposePage } from "../compose/ComposePage";
+import { ContactsPage } from "../contacts/ContactsPage";
 import { InboxPage } from "../inbox/InboxPage";
 import { MessagesPage } from "../messages/MessagesPage";
 import { SettingsPage } from "../settings/SettingsPage";
 import { UsersPage } from "../users/UsersPage";
-import { AttentionIcon, AuditIcon, ComposeIcon, InboxIcon, MessagesIcon, SettingsIcon, UsersIcon } from "./NavIcons";
+import { AttentionIcon, AuditIcon, ComposeIcon, ContactsIcon, InboxIcon, MessagesIcon, SettingsIcon, UsersIcon } from "./NavIcons";
 
 /** The navigation's groups, by the people who use them, in this order. */
 export const NAV_GROUPS = ["reception", "clinical", "integrations", "administration"] as const;
@@ -31,6 +32,7 @@ export type Screen = {
 export const SCREENS = [
   { id: "compose", group: "reception", label: "nav.compose", icon: <ComposeIcon />, component: ComposePage, operation: "message.compose" },
   { id: "messages", group: "reception", label: "nav.messages", icon: <MessagesIcon />, component: MessagesPage, operation: "message.view" },
+  { id: "contacts", group: "reception", label: "nav.contacts", icon: <ContactsIcon />, component: ContactsPage, operation: "guardian.view" },
   { id: "attention", group: "reception", label: "nav.attention", icon: <AttentionIcon />, component: AttentionPage, operation: "message.act" },
   { id: "inbox", group: "reception", label: "nav.inbox", icon: <InboxIcon />, component: InboxPage, operation: "sandbox.view" },
   { id: "settings", group: "administration", label: "nav.settings", icon: <SettingsIcon />, component: SettingsPage, operation: "settings.view" },

@@ -22,6 +22,7 @@ import type {
 } from "../bindings";
 import { createAuditTrail, type AuditTrail } from "./audit";
 import { composeFeature } from "./compose";
+import { contactsFeature, type FakeContacts } from "./contacts";
 import { inboxFeature } from "./inbox";
 import { messagesFeature } from "./messages";
 import { fail, previewOf } from "./rules";
@@ -36,6 +37,7 @@ export type { FakeBackendOptions, FakeInboxEntry };
 export type { FakeAuth, FakeUser } from "./users";
 export { FAKE_PASSWORD } from "./users";
 export { FAKE_GUARDIANS, FAKE_VOICES, MAX_ATTACHMENTS_BYTES } from "./store";
+export { fold, terms } from "./contacts";
 export { displayPhone, normaliseEmail, normalisePhone, previewOf } from "./rules";
 
 export type FakeBackend = {
@@ -55,6 +57,8 @@ export type FakeBackend = {
   /** Users, the session and the security settings. */
   accounts: Accounts;
   audit: AuditTrail;
+  /** The families, their search words and consent. */
+  contacts: FakeContacts;
   /** The console locks as after idling: the next command fails with `auth.idle_locked`. */
   lock: () => void;
 };
@@ -79,7 +83,8 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
     export_audit_csv: (a) => audit.exportCsv(a.filter as AuditFilterInput, actor()),
     verify_audit: () => audit.verify(),
   };
-  const extra = { ...sessions.commands, ...accounts.commands, ...auditCommands };
+  const contacts = contactsFeature(s, audit, actor);
+  const extra = { ...sessions.commands, ...accounts.commands, ...auditCommands, ...contacts.commands };
 
   const handle = (cmd: string, args: Record<string, unknown> = {}): unknown => {
     sessions.guard(cmd);
@@ -190,5 +195,5 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
     }
   };
 
-  return { handle, messages, events, attempts, outbox, status, templates, devices, windows, providers, inbox, accounts, audit, lock: sessions.lock };
+  return { handle, messages, events, attempts, outbox, status, templates, devices, windows, providers, inbox, accounts, audit, contacts, lock: sessions.lock };
 }

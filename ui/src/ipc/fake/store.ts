@@ -98,6 +98,8 @@ export function createStore(options: FakeBackendOptions = {}) {
   const attempts = new Map<string, AttemptView[]>();
   const outbox: OutboxSettings = { maxAttempts: 5, backoffBaseSecs: 2, backoffMaxSecs: 600, quietHours: null };
   const byKey = new Map<string, MessageView[]>();
+  /** Message id → the guardian it was sent to, as the core's `messages.guardian_id` keeps it. */
+  const guardianOf = new Map<string, string>();
   const templates = seedTemplates();
   const devices = seedDevices();
   const windows = new Map<string, string>();
@@ -195,6 +197,7 @@ export function createStore(options: FakeBackendOptions = {}) {
       title: input.title ?? null,
     };
     addEvent(m.id, m.status, "dispatch", at);
+    if (g) guardianOf.set(m.id, g.id);
     messages.push(m);
     return m;
   };
@@ -256,7 +259,7 @@ export function createStore(options: FakeBackendOptions = {}) {
     });
   };
 
-  return { options, stepMs, status, messages, events, attempts, outbox, byKey, templates, devices, windows, inbox, providers, providerFor, addEvent, addAttempt, setStatus, create, toInbox, changed, timers, later, stop, deliver };
+  return { options, stepMs, status, messages, events, attempts, outbox, byKey, guardianOf, templates, devices, windows, inbox, providers, providerFor, addEvent, addAttempt, setStatus, create, toInbox, changed, timers, later, stop, deliver };
 }
 
 export type Store = ReturnType<typeof createStore>;

@@ -33,39 +33,68 @@ const CONTACT: &str = "SELECT g.id AS guardian_id, g.full_name, g.full_name_en, 
      g.relationship, g.tags, b.id AS beneficiary_id, b.full_name AS beneficiary_name, b.full_name_en AS beneficiary_name_en, \
      b.file_number, b.programme, g.updated_at FROM guardians g LEFT JOIN beneficiaries b ON b.id = g.beneficiary_id";
 
+/// Words are counted up to this many (the rarest drives the search); a single word this common
+/// walks guardians in name order and stops at the first page instead of sorting every match.
+const BROAD: i64 = 20_000;
+
 /// Guardians whose words start with every one of `terms` (already folded), by name.
 pub async fn by_terms(db: &Db, terms: &[String], limit: i64) -> Result<Vec<ContactRow>> {
     let terms: Vec<&String> = terms.iter().take(MAX_QUERY_TERMS).collect();
     if terms.is_empty() {
         return Ok(Vec::new());
     }
-    // One index range per word: `term >= w AND term < w || U+10FFFF` is "starts with w" on a
-    // byte-ordered column, and uses the primary key's index on both backends.
-    let mut parts = Vec::new();
-    for (i, _) in terms.iter().enumerate() {
-        parts.push(format!(
-            "SELECT guardian_id, {i} AS k FROM contact_terms WHERE term >= ${} AND term < ${}",
-            2 * i + 1,
-            2 * i + 2
-        ));
+    // A word is a range on the primary key's index: `term >= w AND term < w || U+10FFFF` is
+    // "starts with w" on a byte-ordered column, on both backends.
+    const COUNT: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM contact_terms WHERE term >= $1 AND term < $2 LIMIT $3) c";
+    let mut counts = Vec::with_capacity(terms.len());
+    for t in &terms {
+        let (n,): (i64,) =
+            on_db!(db, p => sqlx::query_as(COUNT).bind((*t).clone()).bind(upper(t)).bind(BROAD).fetch_one(p).await?);
+        counts.push(n);
     }
-    let sql = format!(
-        "{CONTACT} WHERE g.id IN (SELECT guardian_id FROM ({}) m GROUP BY guardian_id HAVING COUNT(DISTINCT k) = {}) \
-         ORDER BY g.full_name LIMIT ${}",
-        parts.join(" UNION ALL "),
-        terms.len(),
-        2 * terms.len() + 1
-    );
+    // The rarest word drives; the others are checked per candidate through (guardian_id, term).
+    let narrowest = (0..terms.len()).min_by_key(|i| counts[*i]).unwrap_or(0);
+    let terms: Vec<&String> = std::iter::once(terms[narrowest])
+        .chain(terms.iter().enumerate().filter(|(i, _)| *i != narrowest).map(|(_, t)| *t))
+        .collect();
+    let exists = |from: usize| -> String {
+        (from..terms.len())
+            .map(|i| {
+                format!(
+                    " AND EXISTS (SELECT 1 FROM contact_terms t{i} WHERE t{i}.guardian_id = g.id AND t{i}.term >= ${} AND t{i}.term < ${})",
+                    2 * i + 1,
+                    2 * i + 2
+                )
+            })
+            .collect()
+    };
+    let sql = if terms.len() == 1 && counts[narrowest] >= BROAD {
+        // One common word: walk guardians in name order and stop at the first page.
+        format!("{CONTACT} WHERE 1 = 1{} ORDER BY g.full_name, g.id LIMIT $3", exists(0))
+    } else {
+        // The rarest word's guardians that also have every other word, sorted (they are few).
+        format!(
+            "{CONTACT} WHERE g.id IN (SELECT t0.guardian_id FROM contact_terms t0 WHERE t0.term >= $1 AND t0.term < $2){} \
+             ORDER BY g.full_name, g.id LIMIT ${}",
+            exists(1),
+            2 * terms.len() + 1
+        )
+    };
     macro_rules! bound {
         ($q:expr) => {{
             let mut q = $q;
             for t in &terms {
-                q = q.bind((*t).clone()).bind(format!("{t}\u{10FFFF}"));
+                q = q.bind((*t).clone()).bind(upper(t));
             }
             q.bind(limit)
         }};
     }
     Ok(on_db!(db, p => bound!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))).fetch_all(p).await?))
+}
+
+/// The end of the range of words that start with `w`.
+fn upper(w: &str) -> String {
+    format!("{w}\u{10FFFF}")
 }
 
 pub async fn by_phone(db: &Db, e164: &str, limit: i64) -> Result<Vec<ContactRow>> {
