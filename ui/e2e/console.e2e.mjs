@@ -24,7 +24,7 @@ const APP_BIN = process.env.WASEL_APP_BIN;
 const BROWSER_URL = process.env.WASEL_E2E_BROWSER_URL;
 const SHOTS = path.resolve(process.env.WASEL_SCREENSHOTS || "../target/screenshots");
 const ARABIC = /[\u0600-\u06FF]/;
-const SCREENS = /** @type {const} */ (["compose", "messages", "attention", "inbox", "settings", "users", "audit"]);
+const SCREENS = /** @type {const} */ (["compose", "messages", "contacts", "attention", "inbox", "settings", "users", "audit"]);
 /** Created as the first administrator on a new installation, or signed in with on a used one. */
 const E2E_USER = process.env.WASEL_E2E_USER || "e2e.admin";
 const E2E_PASSWORD = process.env.WASEL_E2E_PASSWORD || "Blue-Harbour-47";
@@ -118,6 +118,7 @@ async function open(screen) {
   const markers = {
     compose: ['[data-testid="compose-to"]'],
     messages: ['[data-testid="messages-table"], [data-testid="messages-empty"]'],
+    contacts: ['[data-testid="contacts-table"], [data-testid="contacts-empty"]'],
     attention: ['[data-testid="attention-table"], [data-testid="attention-empty"]'],
     inbox: ['[data-testid="sandbox-inbox"]'],
     settings: ['[data-testid="outbox-max-attempts"]', '[data-testid="security-idle"]'],
@@ -686,6 +687,44 @@ describe("Wasel console (desktop window)", () => {
     await browser.waitUntil(async () => (await textOf(await byTestId("nav-messages"))) === "الرسائل");
     // The choice is saved by the backend asynchronously; give the IPC call a moment to land.
     await browser.pause(500);
+  });
+
+  it("adds a family, keeps the form on a bad number, and finds the family by another spelling", async () => {
+    await open("contacts");
+    await (await byTestId("contacts-new")).click();
+    await (await byTestId("contact-form")).waitForDisplayed({ timeout: 15_000 });
+    await replaceText("contact-name", "أحمد الشهري");
+    await replaceText("contact-phone", "12345");
+    await replaceText("contact-beneficiary-name", "فاطمة");
+    await replaceText("contact-file-number", "F-2001");
+    // The long form scrolls inside the dialog; its submit may sit below the window's edge.
+    await jsClick('[data-testid="contact-submit"]');
+    const error = await byTestId("contact-phone-error");
+    const general = await byTestId("contact-form-error");
+    await browser.waitUntil(async () => (await error.isDisplayed()) || (await general.isDisplayed()), {
+      timeout: 15_000,
+      timeoutMsg: "no error after saving a bad number",
+    });
+    await screenshot("ar-family-error");
+    assert.ok(await error.isDisplayed(), `the error is not at the phone field: ${await general.isDisplayed() ? await textOf(general) : ""}`);
+    assert.match(await textOf(error), ARABIC);
+    assert.equal(await (await byTestId("contact-name")).getValue(), "أحمد الشهري", "the name was lost");
+    await replaceText("contact-phone", "0555001501");
+    // The long form scrolls inside the dialog; its submit may sit below the window's edge.
+    await jsClick('[data-testid="contact-submit"]');
+    await (await byTestId("contact-form")).waitForDisplayed({ reverse: true, timeout: 15_000, timeoutMsg: "the family was not saved" });
+    // Typed the way a desk might: no hamza, ة as ه, the family name without its article.
+    await replaceText("contacts-search", "احمد شهري");
+    await browser.waitUntil(async () => (await rowsText("contact-row")).some((t) => t.includes("أحمد الشهري")), {
+      timeoutMsg: "the family was not found by another spelling",
+    });
+    await replaceText("contacts-search", "فاطمه");
+    await browser.waitUntil(async () => (await rowsText("contact-row")).some((t) => t.includes("أحمد الشهري")));
+    await jsClick('[data-testid="contact-row"]');
+    await (await byTestId("contact-family")).waitForDisplayed({ timeout: 15_000, timeoutMsg: "the family did not open" });
+    await browser.pause(600); // the drawer slides in: let it settle before the picture
+    await screenshot("ar-family");
+    await browser.keys(Key.Escape);
   });
 
   it("creates a reception user and an auditor on the Users screen", async () => {

@@ -41,6 +41,11 @@ fn view(r: ContactRow) -> ContactView {
     }
 }
 
+/// A file number as stored and compared: `f-2001`, `F 2001` and `F٢٠٠١` are all `F2001`.
+fn file_number_key(raw: &str) -> String {
+    fold(raw).replace(' ', "").to_uppercase()
+}
+
 fn guardian(id: &str) -> Result<Uuid> {
     Uuid::parse_str(id.trim()).map_err(|_| Error::invalid("guardian.not_found"))
 }
@@ -78,7 +83,7 @@ impl Contacts<'_> {
             return Ok(q::by_phone(&self.db, phone.as_str(), limit).await?.into_iter().map(view).collect());
         }
         if folded.chars().any(|c| c.is_ascii_digit()) {
-            let by_file = q::by_file_number(&self.db, &folded.replace(' ', ""), limit).await?;
+            let by_file = q::by_file_number(&self.db, &file_number_key(query), limit).await?;
             if !by_file.is_empty() {
                 return Ok(by_file.into_iter().map(view).collect());
             }
@@ -123,7 +128,7 @@ impl Contacts<'_> {
             "" => None,
             e => Some(EmailAddress::parse(e)?),
         };
-        let file_number = input.file_number.as_deref().map(fold).map(|f| f.replace(' ', "")).filter(|f| !f.is_empty());
+        let file_number = input.file_number.as_deref().map(file_number_key).filter(|f| !f.is_empty());
         let tags: Vec<String> =
             input.tags.iter().map(|t| t.trim().replace(',', " ")).filter(|t| !t.is_empty()).collect();
         let tags = tags.join(",");

@@ -12,6 +12,11 @@ import { FAKE_GUARDIANS, type Store } from "./store";
  * tatweel dropped, أ إ آ ٱ as ا, ى ی ئ as ي, ة as ه, ؤ as و, Arabic-Indic and Persian digits as
  * ASCII, Latin lower-cased, anything that is not a letter or digit a single space.
  */
+/** A file number as stored and compared (`f-2001`, `F 2001` → `F2001`), as `file_number_key` in the core. */
+export function fileNumberKey(raw: string): string {
+  return fold(raw).replace(/ /g, "").toUpperCase();
+}
+
 export function fold(text: string): string {
   let out = "";
   let space = true;
@@ -120,7 +125,7 @@ export function contactsFeature(store: Store, audit: AuditTrail, actor: () => st
     const phone = normalisePhone(query);
     if (phone.ok) return answer(contacts.filter((c) => c.phone === phone.e164), max);
     if (/[0-9]/.test(folded)) {
-      const file = folded.replace(/ /g, "");
+      const file = fileNumberKey(query);
       const found = contacts.filter((c) => c.fileNumber === file);
       if (found.length > 0) return answer(found, max);
     }
@@ -174,7 +179,7 @@ export function contactsFeature(store: Store, audit: AuditTrail, actor: () => st
       if (!checked.ok) fail(checked.error.code, checked.error.params as Record<string, string>);
       email = checked.e164;
     }
-    const fileNumber = fold(input.fileNumber ?? "").replace(/ /g, "") || null;
+    const fileNumber = fileNumberKey(input.fileNumber ?? "") || null;
     const tags = (input.tags ?? []).map((t) => t.trim().replace(/,/g, " ")).filter((t) => t !== "");
     const trimmed = (s: string | null | undefined) => s?.trim() || null;
     const existingId = input.guardianId?.trim() || null;
