@@ -90,17 +90,16 @@ impl Auth<'_> {
             }
         })?;
         let sid = Uuid::parse_str(&data.claims.sid).map_err(|_| AuthError::TokenInvalid)?;
-        let session = q::session_by_id(&self.db, sid).await?.ok_or(AuthError::TokenInvalid)?;
-        if session.ended_at.is_some() || now() >= session.expires_at {
+        // The session and its user in one round trip: every API request pays it.
+        let found = q::session_user(&self.db, sid).await?.ok_or(AuthError::TokenInvalid)?;
+        if found.ended_at.is_some() || now() >= found.expires_at {
             return Err(AuthError::Required.into());
         }
-        let user = q::get(&self.db, session.user_id).await?.ok_or(AuthError::TokenInvalid)?;
-        if user.disabled_at.is_some() {
+        if found.disabled_at.is_some() {
             return Err(AuthError::AccountDisabled.into());
         }
         // The token's scope narrows what the user's current roles allow; it never widens it.
-        let scoped: Vec<Role> = Role::split(&user.roles);
-        let caller = Caller::user(user.id, user.username, scoped, Origin::Api);
+        let caller = Caller::user(found.user_id, found.username, Role::split(&found.roles), Origin::Api);
         Ok(caller.narrowed(data.claims.scope.split(' ').filter_map(Operation::parse).collect()))
     }
 

@@ -181,10 +181,21 @@ pub async fn insert_session(tx: &mut Tx, s: NewSession<'_>) -> Result<()> {
     Ok(())
 }
 
-pub async fn session_by_id(db: &Db, id: Uuid) -> Result<Option<SessionRow>> {
-    const SQL: &str = "SELECT id, user_id, kind, origin, last_active_at, locked_at, expires_at, ended_at \
-                       FROM user_sessions WHERE id = $1";
-    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await?))
+/// What an API request needs of its session and user, in one round trip.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionUser {
+    pub ended_at: Option<DateTime<Utc>>,
+    pub expires_at: DateTime<Utc>,
+    pub user_id: Uuid,
+    pub username: String,
+    pub roles: String,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+pub async fn session_user(db: &Db, session: Uuid) -> Result<Option<SessionUser>> {
+    const SQL: &str = "SELECT s.ended_at, s.expires_at, u.id AS user_id, u.username, u.roles, u.disabled_at \
+                       FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
+    Ok(on_db!(db, p => sqlx::query_as(SQL).bind(session).fetch_optional(p).await?))
 }
 
 /// Why a session ended (`rotated` marks a refresh token that was already used once).
