@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use wasel_core::api::AuditFilterInput;
 
-use crate::output::{Failure, language, open, sign_in};
+use crate::output::{Failure, language, open, signed_in};
 
 #[derive(clap::Args)]
 pub(crate) struct FilterArgs {
@@ -59,45 +59,46 @@ pub(crate) async fn run(action: AuditAction, lang_flag: Option<&str>) -> Result<
     let wasel = open("cli").await?;
     let lang = language(&wasel, lang_flag).await;
     let core = |e| Failure::Core(e, lang);
-    let session = sign_in(&wasel, lang).await?;
-    let trail = wasel.audit_trail(&session.caller);
-    let result = match action {
-        AuditAction::Verify => trail.verify().await.map(|v| {
-            match (v.broken_at, v.problem) {
-                (Some(seq), Some(problem)) => {
-                    println!("broken at row {seq} ({problem}); {} rows before it are intact", v.checked);
+    let result = signed_in(&wasel, lang, async |caller| {
+        let trail = wasel.audit_trail(caller);
+        match action {
+            AuditAction::Verify => trail.verify().await.map(|v| {
+                match (v.broken_at, v.problem) {
+                    (Some(seq), Some(problem)) => {
+                        println!("broken at row {seq} ({problem}); {} rows before it are intact", v.checked);
+                    }
+                    _ => println!("intact: {} rows", v.checked),
                 }
-                _ => println!("intact: {} rows", v.checked),
+                v.intact
+            }),
+            AuditAction::List { filter, limit, json } => {
+                let filter = AuditFilterInput { limit: Some(limit), ..filter.into() };
+                trail.entries(filter).await.map(|rows| {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
+                    }
+                    for r in rows.iter().filter(|_| !json) {
+                        println!(
+                            "{:>6}  {}  {:<16} {:<8} {:<22} {} {}",
+                            r.seq,
+                            r.at.format("%Y-%m-%d %H:%M:%S"),
+                            r.actor,
+                            r.origin,
+                            r.action,
+                            r.entity,
+                            r.entity_id.as_deref().unwrap_or("")
+                        );
+                    }
+                    true
+                })
             }
-            v.intact
-        }),
-        AuditAction::List { filter, limit, json } => {
-            let filter = AuditFilterInput { limit: Some(limit), ..filter.into() };
-            trail.entries(filter).await.map(|rows| {
-                if json {
-                    println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
-                }
-                for r in rows.iter().filter(|_| !json) {
-                    println!(
-                        "{:>6}  {}  {:<16} {:<8} {:<22} {} {}",
-                        r.seq,
-                        r.at.format("%Y-%m-%d %H:%M:%S"),
-                        r.actor,
-                        r.origin,
-                        r.action,
-                        r.entity,
-                        r.entity_id.as_deref().unwrap_or("")
-                    );
-                }
+            AuditAction::Export { filter } => trail.export_csv(filter.into()).await.map(|csv| {
+                print!("{csv}");
                 true
-            })
+            }),
         }
-        AuditAction::Export { filter } => trail.export_csv(filter.into()).await.map(|csv| {
-            print!("{csv}");
-            true
-        }),
-    };
-    session.end(&wasel).await;
+    })
+    .await?;
     if !result.map_err(core)? {
         return Err(Failure::Found("the audit trail is broken".into()));
     }

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use wasel_core::api::{MessageFilter, OperatorAction};
 use wasel_core::domain::MessageStatus;
 
-use crate::output::{Failure, language, open, print_messages, sign_in};
+use crate::output::{Failure, language, open, print_messages, signed_in};
 
 #[derive(Subcommand)]
 pub(crate) enum MessagesAction {
@@ -37,10 +37,7 @@ pub(crate) enum MessagesAction {
 pub(crate) async fn run(action: MessagesAction, lang_flag: Option<&str>) -> Result<(), Failure> {
     let wasel = open("cli").await?;
     let lang = language(&wasel, lang_flag).await;
-    let session = sign_in(&wasel, lang).await?;
-    let result = act(&wasel, &session.caller, action, lang).await;
-    session.end(&wasel).await;
-    result
+    signed_in(&wasel, lang, async |caller| act(&wasel, caller, action, lang).await).await?
 }
 
 async fn act(

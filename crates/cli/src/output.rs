@@ -78,6 +78,19 @@ pub(crate) async fn sign_in(wasel: &Wasel, lang: Language) -> Result<Session, Fa
     Ok(Session { caller, opened: Some(signed.token) })
 }
 
+/// Runs `work` as the signed-in user (`--user` or `--token`), then ends a session it opened, whatever
+/// `work` returned.
+pub(crate) async fn signed_in<R>(
+    wasel: &Wasel,
+    lang: Language,
+    work: impl AsyncFnOnce(&Caller) -> R,
+) -> Result<R, Failure> {
+    let session = sign_in(wasel, lang).await?;
+    let out = work(&session.caller).await;
+    session.end(wasel).await;
+    Ok(out)
+}
+
 /// A password from the terminal without echo, or one line of stdin when it is not a terminal.
 pub(crate) fn read_password(prompt: &str) -> anyhow::Result<String> {
     use std::io::IsTerminal;

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use wasel_core::api::ProviderInput;
 use wasel_core::domain::Channel;
 
-use crate::output::{Failure, language, open, print_check, sign_in};
+use crate::output::{Failure, language, open, print_check, signed_in};
 
 #[derive(Subcommand)]
 pub(crate) enum ProvidersAction {
@@ -43,10 +43,7 @@ pub(crate) enum ProvidersAction {
 pub(crate) async fn run(action: ProvidersAction, lang_flag: Option<&str>) -> Result<(), Failure> {
     let wasel = open("cli").await?;
     let lang = language(&wasel, lang_flag).await;
-    let session = sign_in(&wasel, lang).await?;
-    let result = act(&wasel, &session.caller, action, lang).await;
-    session.end(&wasel).await;
-    result
+    signed_in(&wasel, lang, async |caller| act(&wasel, caller, action, lang).await).await?
 }
 
 async fn act(
@@ -113,12 +110,12 @@ pub(crate) async fn templates(refresh: bool, json: bool, lang_flag: Option<&str>
     let wasel = open("cli").await?;
     let lang = language(&wasel, lang_flag).await;
     let core = |e| Failure::Core(e, lang);
-    let session = sign_in(&wasel, lang).await?;
-    let providers = wasel.providers(&session.caller);
-    let list =
-        if refresh { providers.refresh_whatsapp_templates().await } else { providers.whatsapp_templates().await };
-    session.end(&wasel).await;
-    let list = list.map_err(core)?;
+    let list = signed_in(&wasel, lang, async |caller| {
+        let providers = wasel.providers(caller);
+        if refresh { providers.refresh_whatsapp_templates().await } else { providers.whatsapp_templates().await }
+    })
+    .await?
+    .map_err(core)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&list).context("json")?);
     } else {

@@ -4,7 +4,7 @@ use anyhow::Context;
 use wasel_core::api::InboundInput;
 use wasel_core::domain::Channel;
 
-use crate::output::{Failure, language, open, sign_in};
+use crate::output::{Failure, language, open, signed_in};
 
 pub(crate) async fn inbox(channel: Option<String>, json: bool, lang_flag: Option<&str>) -> Result<(), Failure> {
     let wasel = open("cli").await?;
@@ -13,10 +13,9 @@ pub(crate) async fn inbox(channel: Option<String>, json: bool, lang_flag: Option
         Some(c) => Some(Channel::parse(&c).with_context(|| format!("unknown channel {c:?}"))?),
         None => None,
     };
-    let session = sign_in(&wasel, lang).await?;
-    let items = wasel.sandbox_inbox(&session.caller).list(channel).await;
-    session.end(&wasel).await;
-    let items = items.map_err(|e| Failure::Core(e, lang))?;
+    let items = signed_in(&wasel, lang, async |caller| wasel.sandbox_inbox(caller).list(channel).await)
+        .await?
+        .map_err(|e| Failure::Core(e, lang))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&items).context("json")?);
     } else {
@@ -39,10 +38,10 @@ pub(crate) async fn reply(channel: String, from: String, text: String, lang_flag
     let wasel = open("cli").await?;
     let lang = language(&wasel, lang_flag).await;
     let channel = Channel::parse(&channel).with_context(|| format!("unknown channel {channel:?}"))?;
-    let session = sign_in(&wasel, lang).await?;
-    let sent = wasel.sandbox_inbox(&session.caller).reply(InboundInput { channel, from, text, provider: None }).await;
-    session.end(&wasel).await;
-    sent.map_err(|e| Failure::Core(e, lang))
+    let input = InboundInput { channel, from, text, provider: None };
+    signed_in(&wasel, lang, async |caller| wasel.sandbox_inbox(caller).reply(input).await)
+        .await?
+        .map_err(|e| Failure::Core(e, lang))
 }
 
 #[cfg(feature = "sandbox")]

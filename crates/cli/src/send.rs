@@ -8,7 +8,7 @@ use wasel_core::api::{AttachmentInput, SendMessageInput, TemplateFill};
 use wasel_core::domain::{Channel, MessageStatus};
 use wasel_core::settings::Language;
 
-use crate::output::{Failure, announce_sandbox, language, open, print_messages, sign_in};
+use crate::output::{Failure, announce_sandbox, language, open, print_messages, signed_in};
 
 #[derive(clap::Args)]
 pub(crate) struct SendCommon {
@@ -115,10 +115,9 @@ pub(crate) async fn run(channel: SendChannel, lang_flag: Option<&str>) -> Result
     let wasel = open("cli").await?;
     let lang = language(&wasel, lang_flag).await;
     announce_sandbox(&wasel, lang).await;
-    let session = sign_in(&wasel, lang).await?;
-    let result = send_and_wait(&wasel, &session.caller, input, wait, lang).await;
-    session.end(&wasel).await;
-    print_messages(&result?, common.json, lang);
+    let views =
+        signed_in(&wasel, lang, async |caller| send_and_wait(&wasel, caller, input, wait, lang).await).await??;
+    print_messages(&views, common.json, lang);
     Ok(())
 }
 

@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use wasel_core::api::{NewUserInput, Origin, Role, UserView};
 
-use crate::output::{Failure, language, open, read_password, sign_in};
+use crate::output::{Failure, language, open, read_password, signed_in};
 
 #[derive(Subcommand)]
 pub(crate) enum UsersAction {
@@ -83,9 +83,8 @@ pub(crate) async fn run(action: UsersAction, lang_flag: Option<&str>) -> Result<
         print_users(&[user], false);
         return Ok(());
     }
-    let session = sign_in(&wasel, lang).await?;
-    let users = wasel.users(&session.caller);
-    let result: Result<Vec<UserView>, Failure> = async {
+    let result: Result<Vec<UserView>, Failure> = signed_in(&wasel, lang, async |caller| {
+        let users = wasel.users(caller);
         Ok(match action {
             UsersAction::FirstAdmin { .. } => Vec::new(),
             UsersAction::List { json } => {
@@ -115,16 +114,15 @@ pub(crate) async fn run(action: UsersAction, lang_flag: Option<&str>) -> Result<
                 Vec::new()
             }
             UsersAction::Whoami => {
-                println!("{}", session.caller.name());
-                for op in session.caller.operations() {
+                println!("{}", caller.name());
+                for op in caller.operations() {
                     println!("  {}", op.as_str());
                 }
                 Vec::new()
             }
         })
-    }
-    .await;
-    session.end(&wasel).await;
+    })
+    .await?;
     print_users(&result?, false);
     Ok(())
 }
