@@ -1,7 +1,8 @@
 //! The UI's in-memory fake backend (`ui/src/ipc/fake/rules.ts`, `access.ts`, `policy.ts`) repeats a
 //! few of the core's rules so that screens can be tested without Rust: phone and email
 //! normalisation, SMS segments, which operator action is allowed from which status, the outbox and
-//! security settings' checks, who may do what, and the username and password policy. This test writes
+//! security settings' checks, who may do what, the username and password policy, and how names
+//! are folded for search (`contacts.ts`). This test writes
 //! what the core answers for a list of inputs to `ui/src/ipc/fake/rules.fixtures.json`, and fails
 //! when the committed file differs; a vitest test runs the fake over the same file. So the two
 //! cannot drift apart. `WASEL_UPDATE_FIXTURES=1 cargo test -p wasel-core --test ui_rules` rewrites
@@ -364,6 +365,36 @@ fn security() -> Value {
     )
 }
 
+/// Names folded for search, and the words stored for them.
+fn folds() -> Value {
+    use wasel_core::domain::search::{fold, terms};
+    let inputs = [
+        "أحمد",
+        "إحمد",
+        "آحمد",
+        "أَحْمَد",
+        "أحـــمد",
+        "\u{200f}أحمد\u{200e}",
+        "مُنى",
+        "فاطمة",
+        "هيئة",
+        "مؤمن",
+        "  Sara   AL-Otaibi ",
+        "ملف ١٢٣٤",
+        "۱۲",
+        "نورة الشهري",
+        "Sara Sara",
+        "ال",
+        "  -- ",
+        "Café",
+        "cafe\u{301}",
+        "عبدالله آل سعيد",
+        "F-2001",
+        "ٱلرحمن",
+    ];
+    Value::Array(inputs.iter().map(|i| json!({ "input": i, "fold": fold(i), "terms": terms(i) })).collect())
+}
+
 #[test]
 fn the_fake_backends_rules_are_the_cores() {
     let fresh = json!({
@@ -377,6 +408,7 @@ fn the_fake_backends_rules_are_the_cores() {
         "passwords": passwords(),
         "usernames": usernames(),
         "security": security(),
+        "folds": folds(),
     });
     let text = serde_json::to_string_pretty(&fresh).unwrap() + "\n";
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURES);

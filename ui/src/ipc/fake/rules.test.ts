@@ -6,6 +6,7 @@ import fixtures from "./rules.fixtures.json";
 import { actionEffect, checkOutbox, displayPhone, normaliseEmail, normalisePhone, previewOf } from "./rules";
 import { ROLE_TABLE } from "./access";
 import { checkPassword, checkSecurity, checkUsername } from "./policy";
+import { fold, terms } from "./contacts";
 import type { SecuritySettings } from "../bindings";
 
 /** The error a rule threw (the fake throws payloads, as the IPC rejects them). */
@@ -69,5 +70,10 @@ describe("the fake's rules are the core's", () => {
 
   it.each(fixtures.security)("security settings $input", (c) => {
     expect(errorOf(() => checkSecurity(c.input as SecuritySettings))).toEqual(c.error);
+  });
+
+  it.each(fixtures.folds)("search folding of $input", (c) => {
+    expect(fold(c.input)).toBe(c.fold);
+    expect(terms(c.input)).toEqual(c.terms);
   });
 });
